@@ -46,6 +46,10 @@ struct jf_engine_input {
 	 * exist but owned by someone else when it tried to create them
 	 * (AlreadyExists + foreign owner). May be NULL. */
 	const cJSON *foreign;
+	/* JSON object: job name -> message, for Jobs whose create the API
+	 * server rejected (4xx other than AlreadyExists/Conflict/429), so
+	 * the step can fail (or retry under policy Always). May be NULL. */
+	const cJSON *rejected;
 	int64_t now_ms; /* wall clock, ms since the epoch */
 	const struct jf_engine_opts *opts; /* NULL: defaults */
 };
