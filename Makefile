@@ -29,7 +29,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Wno-unused-parameter \
             -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -fno-strict-aliasing $(WARN) -Iinclude $(PKG_CFLAGS) \
+CFLAGS   += -std=gnu11 -fno-strict-aliasing $(WARN) -Iinclude -I. $(PKG_CFLAGS) \
             -D_GNU_SOURCE -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lm -lpthread
 
@@ -143,7 +143,7 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
-                -fno-sanitize-recover=all -std=gnu11 -Iinclude \
+                -fno-sanitize-recover=all -std=gnu11 -Iinclude -I. \
                 $(PKG_CFLAGS) -D_GNU_SOURCE -DJF_FUZZING
 FUZZ_COMMON  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC))
 
