@@ -33,6 +33,10 @@ CFLAGS   += -std=gnu11 -fno-strict-aliasing $(WARN) -Iinclude -I. $(PKG_CFLAGS) 
             -D_GNU_SOURCE -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lm -lpthread
 
+ifneq ($(findstring clang,$(CC)),)
+WARN     += -Wno-unknown-warning-option
+endif
+
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
