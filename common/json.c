@@ -53,11 +53,52 @@ static void json_line_col(const char *buf, size_t off, int *line, int *col)
 	}
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Rejects what JSON text can carry but a document must not: numbers that
+ * overflow to infinity (1e999 cannot be printed back) and duplicate keys
+ * (which member wins is undefined; kube-apiserver's strict decoding
+ * rejects them too). Returns 0 or -JF_EPARSE with the reason in e. */
+static int validate_tree(const cJSON *n, struct jf_errmsg *e)
+{
+	const cJSON *c;
+	int count = 0, err = 0;
+
+	if (cJSON_IsNumber(n) && !isfinite(n->valuedouble))
+		return jf_errf(e, -JF_EPARSE, "number out of range");
+	for (c = n->child; c; c = c->next) {
+		err = validate_tree(c, e);
+		if (err)
+			return err;
+		count++;
+	}
+	if (cJSON_IsObject(n) && count > 1) {
+		const char **names = malloc(sizeof(*names) * (size_t)count);
+		int i = 0;
+
+		if (!names)
+			return -ENOMEM;
+		for (c = n->child; c; c = c->next)
+			names[i++] = c->string;
+		qsort(names, (size_t)count, sizeof(*names), cmp_names);
+		for (i = 1; i < count && !err; i++) {
+			if (strcmp(names[i - 1], names[i]) == 0)
+				err = jf_errf(e, -JF_EPARSE,
+					      "duplicate key '%s'", names[i]);
+		}
+		free(names);
+	}
+	return err;
+}
+
 int jf_json_parse(const char *buf, size_t len, size_t max, cJSON **out,
 		  struct jf_errmsg *e)
 {
 	const char *end = NULL;
-	int line, col;
+	int line, col, err;
 	cJSON *root;
 
 	*out = NULL;
@@ -76,14 +117,25 @@ int jf_json_parse(const char *buf, size_t len, size_t max, cJSON **out,
 
 		if (off > len)
 			off = len;
+		char near[16];
+		size_t n = len - off < 12 ? len - off : 12;
+
 		json_line_col(buf, off, &line, &col);
 		if (off >= len)
 			return jf_errf(e, -JF_EPARSE,
 				       "line %d col %d: unexpected end of input",
 				       line, col);
+		/* buf need not be NUL-terminated: copy the snippet */
+		memcpy(near, buf + off, n);
+		near[n] = '\0';
 		return jf_errf(e, -JF_EPARSE,
-			       "line %d col %d: invalid JSON near '%.12s'",
-			       line, col, buf + off);
+			       "line %d col %d: invalid JSON near '%s'", line,
+			       col, near);
+	}
+	err = validate_tree(root, e);
+	if (err) {
+		cJSON_Delete(root);
+		return err;
 	}
 	for (size_t off = (size_t)(end - buf); off < len; off++) {
 		char c = buf[off];

@@ -29,6 +29,11 @@ START_TEST(test_parse_errors_name_line_and_col)
 
 	ck_assert_int_eq(jf_json_parse("{} x", 4, 0, &j, &e), -JF_EPARSE);
 	ck_assert_msg(strstr(e.msg, "after the document"), "%s", e.msg);
+	ck_assert_int_eq(jf_json_parse("{\"a\":1,\"a\":2}", 13, 0, &j, &e),
+			 -JF_EPARSE);
+	ck_assert_str_eq(e.msg, "duplicate key 'a'");
+	ck_assert_int_eq(jf_json_parse("[1e999]", 7, 0, &j, &e), -JF_EPARSE);
+	ck_assert_str_eq(e.msg, "number out of range");
 	ck_assert_int_eq(jf_json_parse("{\"a\":", 5, 0, &j, &e), -JF_EPARSE);
 	ck_assert_msg(strstr(e.msg, "line 1 col"), "%s", e.msg);
 }
