@@ -1,0 +1,42 @@
+/* worker.h - a worker process's state and its task handling. */
+#ifndef JF_WORKER_WORKER_H
+#define JF_WORKER_WORKER_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "jf_ipc.h"
+
+struct jf_worker_opts {
+	const char *ipc_url;
+	int slot;
+	const char *kubeconfig; /* NULL: $KUBECONFIG, ~/.kube/config, in-cluster */
+	const char *context;
+	double qps;             /* <= 0: no client-side limit */
+	int burst;
+	int max_iterations;     /* forEach cap; 0: default */
+};
+
+struct jf_worker {
+	struct jf_worker_opts opts;
+	struct jf_ipc_sock sock;
+	int64_t last_beat_ms;   /* last HEARTBEAT sent (monotonic) */
+	uint64_t tasks;
+};
+
+/* Prepares the worker (API client from opts). Returns 0, -JF_ECONFIG for
+ * a configuration that can never work (exit 2), or another error. */
+int jf_worker_init(struct jf_worker *w, const struct jf_worker_opts *opts);
+void jf_worker_release(struct jf_worker *w);
+
+/* Runs one TASK (borrowed) and sends its RESULT with the same seq.
+ * Returns 0, or an error when the supervisor can no longer be told. */
+int jf_worker_handle_task(struct jf_worker *w, uint32_t seq,
+			  const cJSON *task);
+
+/* Sends a HEARTBEAT when the last one is older than a second, so that a
+ * long task is not mistaken for a stuck one. */
+void jf_worker_heartbeat(struct jf_worker *w, const char *busy_key);
+
+#endif /* JF_WORKER_WORKER_H */
