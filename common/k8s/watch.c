@@ -108,15 +108,11 @@ static int dec_line(struct jf_k8s_watch_dec *d, const char *s, size_t n,
 	err = jf_k8s_watch_event_parse(s, n, &ev, &root, e);
 	if (err)
 		return err;
+	/* The object leaves the root first: the callback may take it. */
+	cJSON_DetachItemViaPointer(root, ev.object);
 	d->events++;
 	err = d->fn ? d->fn(&ev, d->arg) : 0;
-	/* The callback may have taken the object. */
-	if (!ev.object) {
-		cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "object");
-
-		if (o)
-			cJSON_DetachItemViaPointer(root, o);
-	}
+	cJSON_Delete(ev.object);
 	cJSON_Delete(root);
 	return err;
 }

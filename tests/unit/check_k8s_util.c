@@ -11,7 +11,7 @@
 #include "jf_json.h"
 #include "jf_k8s.h"
 
-#include "../../common/k8s/k8s_internal.h"
+#include "common/k8s/k8s_internal.h"
 
 static const struct jf_k8s_resource res_cm = {"", "v1", "configmaps", true};
 
