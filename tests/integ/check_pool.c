@@ -248,13 +248,12 @@ START_TEST(test_task_result_roundtrip)
 	ck_assert(run_until(ready_reached, 5000));
 	s = jf_pool_idle(&pool);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(jf_pool_dispatch(&pool, s, "ns/a", task,
-					  sizeof(task) - 1),
-			 0);
+	ck_assert_int_eq(
+		jf_pool_dispatch(&pool, s, "ns/a", task, sizeof(task) - 1), 0);
 	ck_assert_int_eq(s->state, JF_SLOT_BUSY);
-	ck_assert_int_eq(jf_pool_dispatch(&pool, s, "ns/b", task,
-					  sizeof(task) - 1),
-			 -EBUSY);
+	ck_assert_int_eq(
+		jf_pool_dispatch(&pool, s, "ns/b", task, sizeof(task) - 1),
+		-EBUSY);
 	ck_assert(run_until(result_seen, 5000));
 	ck_assert_str_eq(last_result_key, "ns/a");
 	ck_assert(!last_result_ok);
