@@ -4,6 +4,7 @@
 #define KS_TESTUTIL_H
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,14 @@ static struct jf_testenv env;
 
 static const char *const *extra_args;
 
-static void env_up(void)
+static inline void env_up(void)
 {
 	int err = jf_testenv_start(&env, extra_args);
 
 	ck_assert_msg(err == 0, "cannot start kubesim: %d", err);
 }
 
-static void env_down(void)
+static inline void env_down(void)
 {
 	int st = jf_testenv_stop(&env);
 
@@ -34,14 +35,14 @@ static void env_down(void)
 		      "kubesim did not exit cleanly: status %d", st);
 }
 
-static long req(const char *method, const char *path, const char *body,
-		cJSON **out)
+static inline long req(const char *method, const char *path, const char *body,
+		       cJSON **out)
 {
 	return jf_test_req(&env, method, path, NULL, body, out);
 }
 
-static long req_ct(const char *method, const char *path, const char *ct,
-		   const char *body, cJSON **out)
+static inline long req_ct(const char *method, const char *path, const char *ct,
+			  const char *body, cJSON **out)
 {
 	return jf_test_req(&env, method, path, ct, body, out);
 }
@@ -58,12 +59,12 @@ static long req_ct(const char *method, const char *path, const char *ct,
 		cJSON_Delete(b_);                                              \
 	} while (0)
 
-static const char *jstr(const cJSON *o, const char *path)
+static inline const char *jstr(const cJSON *o, const char *path)
 {
 	return jf_json_str(o, path, "");
 }
 
-static long long mono_ms(void)
+static inline long long mono_ms(void)
 {
 	struct timespec ts;
 
@@ -73,8 +74,8 @@ static long long mono_ms(void)
 
 /* Polls GET path until pred(obj) is true or timeout; returns the last
  * object (caller frees) or NULL for 404. */
-static cJSON *wait_for(const char *path, bool (*pred)(const cJSON *),
-		       int timeout_ms)
+static inline cJSON *wait_for(const char *path, bool (*pred)(const cJSON *),
+			      int timeout_ms)
 {
 	long long end = mono_ms() + timeout_ms;
 	cJSON *o = NULL;
@@ -98,7 +99,7 @@ static cJSON *wait_for(const char *path, bool (*pred)(const cJSON *),
 }
 
 /* Waits until GET path is 404; true on success. */
-static bool wait_gone(const char *path, int timeout_ms)
+static inline bool wait_gone(const char *path, int timeout_ms)
 {
 	long long end = mono_ms() + timeout_ms;
 
@@ -126,7 +127,7 @@ static const char widget_crd[] =
 	"\"string\",\"enum\":[\"red\",\"blue\"]}}},\"status\":{\"type\":"
 	"\"object\",\"x-kubernetes-preserve-unknown-fields\":true}}}}}]}}";
 
-static void add_widget_crd(void)
+static inline void add_widget_crd(void)
 {
 	REQ_EXPECT(201, "POST",
 		   "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",

@@ -176,7 +176,7 @@ void ks_store_expire_history(void)
 {
 	for (struct ks_res *r = ks.res; r; r = r->next) {
 		history_clear(r);
-		r->base_rv = ks.rv + 1;
+		r->base_rv = ks.rv;
 	}
 }
 

@@ -405,6 +405,8 @@ struct jf_testwatch {
 	bool done, clean;
 };
 
+static void pump(struct jf_testwatch *w, int wait_ms);
+
 int jf_testwatch_open(const struct jf_testenv *env, const char *path,
 		      struct jf_testwatch **out)
 {
@@ -419,7 +421,13 @@ int jf_testwatch_open(const struct jf_testenv *env, const char *path,
 	w->m = curl_multi_init();
 	curl_multi_add_handle(w->m, w->c);
 	*out = w;
-	return 0;
+	/* return once the server has answered (the watch is registered) */
+	for (long long end = now_ms() + 5000; now_ms() < end;) {
+		pump(w, 20);
+		if (w->done || jf_testwatch_code(w))
+			return 0;
+	}
+	return -EIO;
 }
 
 static void pump(struct jf_testwatch *w, int wait_ms)

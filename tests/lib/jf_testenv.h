@@ -78,7 +78,9 @@ long jf_test_req_token(const struct jf_testenv *env, const char *token,
 /* A watch stream (GET path, usually with watch=true). */
 struct jf_testwatch;
 
-/* Opens the stream; returns 0 or -EIO. Close with jf_testwatch_close(). */
+/* Opens the stream and waits (5 s max) until the server has answered its
+ * headers, so that the watch is registered when this returns; returns 0
+ * or -EIO. Close with jf_testwatch_close() in every case. */
 int jf_testwatch_open(const struct jf_testenv *env, const char *path,
 		      struct jf_testwatch **out);
 
