@@ -51,6 +51,18 @@ const char *jf_expr_source(const struct jf_expr *x);
 int jf_expr_check(const struct jf_expr *x, const cJSON *types,
 		  struct jf_errmsg *e);
 
+/* As jf_expr_check(), and stores the static type of the result in *type
+ * (a static string: one of the type names above, "any" when it depends on
+ * values the type environment does not know). type may be NULL. */
+int jf_expr_check_type(const struct jf_expr *x, const cJSON *types,
+		       const char **type, struct jf_errmsg *e);
+
+/* As jf_expr_check(), and the result must be able to be a bool (its type
+ * is "bool" or "any"): -JF_ETYPE "col N: expression must be a bool, got
+ * int" otherwise. For `when`, `switch[].when` and `retryPolicy.when`. */
+int jf_expr_check_bool(const struct jf_expr *x, const cJSON *types,
+		       struct jf_errmsg *e);
+
 /* Builds a type description of a JSON value (objects become closed
  * objects, lists "list", numbers "int" or "double"...). Caller frees. */
 cJSON *jf_expr_types_of(const cJSON *value);
@@ -74,7 +86,9 @@ int jf_expr_eval_bool(const struct jf_expr *x, const cJSON *env, bool *out,
  * as "null"; lists and objects as compact JSON.
  */
 
-/* True when s contains at least one placeholder. */
+/* True when s contains "{{": a placeholder, an escaped "\{{" or an
+ * unclosed "{{", i.e. whenever rendering may change s or fail. A string
+ * for which it is false renders as itself. */
 bool jf_tmpl_has(const char *s);
 
 /* Compiles every placeholder of s and, when types is not NULL, type-checks
