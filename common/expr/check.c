@@ -311,7 +311,7 @@ int expr_check_kind(const struct jf_expr *x, const cJSON *types, int *kind,
 int jf_expr_check_type(const struct jf_expr *x, const cJSON *types,
 		       const char **type, struct jf_errmsg *e)
 {
-	struct xerr er;
+	struct xerr er = {0};
 	int kind, err = expr_check_kind(x, types, &kind, &er);
 
 	if (type)
@@ -328,7 +328,7 @@ int jf_expr_check(const struct jf_expr *x, const cJSON *types,
 int jf_expr_check_bool(const struct jf_expr *x, const cJSON *types,
 		       struct jf_errmsg *e)
 {
-	struct xerr er;
+	struct xerr er = {0};
 	int kind, err = expr_check_kind(x, types, &kind, &er);
 
 	if (!err && kind != XK_BOOL && kind != XK_ANY)

@@ -526,7 +526,7 @@ int jf_expr_eval(const struct jf_expr *x, const cJSON *env, cJSON **out,
 		 struct jf_errmsg *e)
 {
 	struct ectx c;
-	struct xerr er;
+	struct xerr er = {0};
 	struct xval v;
 	int err;
 
@@ -542,7 +542,7 @@ int jf_expr_eval_bool(const struct jf_expr *x, const cJSON *env, bool *out,
 		      struct jf_errmsg *e)
 {
 	struct ectx c;
-	struct xerr er;
+	struct xerr er = {0};
 	struct xval v;
 	int err;
 

@@ -676,7 +676,7 @@ int expr_compile_n(const char *src, size_t len, struct jf_expr **out,
 
 int jf_expr_compile(const char *src, struct jf_expr **out, struct jf_errmsg *e)
 {
-	struct xerr er;
+	struct xerr er = {0};
 	size_t len;
 	int err;
 

@@ -326,6 +326,9 @@ static int parse_class(struct rparse *p, int32_t *out)
 		r = class_item(p, &lo);
 		if (r < 0)
 			return r;
+		if (r == 1 && p->i + 1 < p->n && p->s[p->i] == '-' &&
+		    p->s[p->i + 1] != ']')
+			return fail(p, "invalid character class range");
 		if (r == 1)
 			continue;
 		hi = lo;

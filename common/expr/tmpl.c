@@ -125,7 +125,7 @@ static int walk(const char *s, int mode, const cJSON *types, const cJSON *env,
 
 int jf_tmpl_check(const char *s, const cJSON *types, struct jf_errmsg *e)
 {
-	struct xerr er;
+	struct xerr er = {0};
 	size_t base;
 	int err = walk(s, TM_CHECK, types, NULL, NULL, &er, &base);
 
@@ -136,7 +136,7 @@ int jf_tmpl_render(const char *s, const cJSON *env, char **out,
 		   struct jf_errmsg *e)
 {
 	struct jf_buf b;
-	struct xerr er;
+	struct xerr er = {0};
 	size_t base;
 	int err;
 
@@ -160,7 +160,7 @@ int jf_tmpl_render(const char *s, const cJSON *env, char **out,
 static bool whole_placeholder(const char *s, size_t *start, size_t *end)
 {
 	size_t len = strlen(s), a = 0, z = len, close;
-	struct xerr er;
+	struct xerr er = {0};
 
 	while (a < len && is_space(s[a]))
 		a++;
@@ -180,7 +180,7 @@ int jf_tmpl_render_value(const char *s, const cJSON *env, cJSON **out,
 {
 	struct jf_expr *x;
 	size_t start, end;
-	struct xerr er;
+	struct xerr er = {0};
 	struct ectx c;
 	struct xval v;
 	char *text;
