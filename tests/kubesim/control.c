@@ -375,14 +375,19 @@ static void get_stats(struct ks_req *q)
 	objs = cJSON_AddObjectToObject(d, "objects");
 	for (struct ks_res *r = ks.res; r; r = r->next) {
 		char name[256];
+		const char *key = r->plural;
 
+		/* plural names, qualified where two groups share one */
 		ks_res_qualified(r, name, sizeof(name));
+		for (struct ks_res *p = ks.res; p != r; p = p->next) {
+			if (!strcmp(p->plural, r->plural))
+				key = name;
+		}
 		if (r->n_writes)
-			cJSON_AddNumberToObject(writes, r->plural,
+			cJSON_AddNumberToObject(writes, key,
 						(double)r->n_writes);
 		if (r->n_creates)
-			cJSON_AddNumberToObject(cr, r->plural,
-						(double)r->n_creates);
+			cJSON_AddNumberToObject(cr, key, (double)r->n_creates);
 		cJSON_AddNumberToObject(objs, name, (double)r->objs.count);
 	}
 	cJSON_AddNumberToObject(d, "conflicts", (double)conflicts);

@@ -148,7 +148,6 @@ static void delete_collection(struct ks_req *q, const cJSON *opts)
 	items = cJSON_AddArrayToObject(list, "items");
 	for (size_t i = 0; i < k; i++) {
 		cJSON_AddItemToArray(items, cJSON_Duplicate(pick[i]->json, 1));
-		ks_stats_write(r);
 		delete_obj(pick[i], jf_json_str(opts, "propagationPolicy",
 						"Background"));
 	}
@@ -221,7 +220,6 @@ void ks_rest_delete(struct ks_req *q)
 		cJSON_Delete(opts);
 		return;
 	}
-	ks_stats_write(r);
 	st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "kind", "Status");
 	cJSON_AddStringToObject(st, "apiVersion", "v1");

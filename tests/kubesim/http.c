@@ -54,6 +54,9 @@ static void count_request(struct ks_req *q, int code)
 	else
 		snprintf(res, sizeof(res), "%s", q->res->plural);
 	ks_stats_request(q->verb, res, code);
+	if (q->method == KS_POST || q->method == KS_PUT ||
+	    q->method == KS_PATCH || q->method == KS_DELETE)
+		ks_stats_write(q->res);
 	if (code == 409 && q->method != KS_POST)
 		ks_stats_conflict();
 }

@@ -667,7 +667,6 @@ void ks_rest_update_with(struct ks_req *q, struct ks_obj *o, cJSON *nw,
 		return;
 	}
 	old = ks_store_replace(o, nw);
-	ks_stats_write(r);
 	if (o->deleting && finalizers_empty(o->json)) {
 		ks_reply_obj(q, 200, o);
 		cJSON_Delete(old);
