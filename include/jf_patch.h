@@ -21,6 +21,10 @@
 
 #include "jf_err.h"
 
+/* Bytes that the placeholders of one patch may produce in all (the rest is
+ * bounded by the sizes of the template and the patch). */
+#define JF_PATCH_MAX_RENDERED (16u << 20)
+
 /* Merges patch (a partial batch JobSpec object) into a copy of base (a
  * JobSpec object). When env is not NULL, every string in the patch is
  * rendered with jf_tmpl_render_value() first; strings from base are never
