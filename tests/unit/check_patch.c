@@ -205,6 +205,12 @@ static const struct pcase cases[] = {
 	 NULL, 0,
 	 "{'tasks[0].template.spec.containers[0].env':[{'name':'A','value':"
 	 "'a'},{'name':'B','value':'2'},{'name':'N','value':'y'}]}"},
+	{"containers merge by name, a complete new one is appended",
+	 PS_SPEC("{'containers':[{'name':'side','image':'s:1'},{'name':'main',"
+		 "'imagePullPolicy':'Always'}]}"),
+	 NULL, 0,
+	 "{'tasks[0].template.spec.containers[0].imagePullPolicy':'Always',"
+	 "'tasks[0].template.spec.containers[1]':{'name':'side','image':'s:1'}}"},
 	{"an empty patch changes nothing", "{}", NULL, 0, "{}"},
 
 	/* incomplete appends */
@@ -308,6 +314,14 @@ static const struct pcase cases[] = {
 	 "{'name':'B','value':'2'},{'name':'GPUS','value':'4'}],"
 	 "'tasks[0].template.spec.containers[0].args':['--x','--y'],"
 	 "'tasks[0].template.spec.containers[0].command':['de','2']}"},
+	{"item, index and attempt as scalars",
+	 "{'tasks':[{'name':'ps','replicas':'{{index}}','template':{'spec':"
+	 "{'containers':[{'name':'main','image':'img:{{item}}','args':"
+	 "['--lang={{item}}','{{attempt}}','{{index + 1}}']}]}}}]}",
+	 "{'item':'fr','index':0,'attempt':2}", 0,
+	 "{'tasks[0].replicas':0,"
+	 "'tasks[0].template.spec.containers[0].image':'img:fr',"
+	 "'tasks[0].template.spec.containers[0].args':['--lang=fr','2','1']}"},
 	{"keys are not rendered; a null value deletes",
 	 "{'plugins':{'{{params.dataset}}':[]},'minAvailable':'{{params.none}}'}",
 	 "{'params':{'dataset':'imagenet','none':null}}", 0,
