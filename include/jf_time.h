@@ -13,7 +13,8 @@
 
 /* Parses a Go-style duration: a sequence of <decimal><unit> with units
  * ms, s, m, h (also "0"); "10s", "1m30s", "2h", "500ms", "1.5s". Rejects
- * empty strings, negative values, unknown units, overflow past ~292 years
+ * empty strings, negative values, unknown units, values past INT64_MAX/4
+ * ms (about 73 million years)
  * and anything else with a message naming the offending column. */
 int jf_duration_parse(const char *s, int64_t *out_ms, struct jf_errmsg *e);
 

@@ -16,6 +16,9 @@ static const struct {
 	{"10s", 10000}, {"1m30s", 90000},  {"2h", 7200000}, {"500ms", 500},
 	{"0", 0},       {"1.5s", 1500},    {"0s", 0},       {"1h1m1s1ms", 3661001},
 	{"90m", 5400000}, {".5s", 500},
+	/* exact above 2^53 ms, where a double would round */
+	{"2501999792h59m0.993s", 9007199254740993LL},
+	{"1.0005s", 1001}, {"0.0001s", 0},
 };
 
 static const char *const bad_durations[] = {
