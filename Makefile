@@ -128,7 +128,7 @@ deps:
 # suites, which start kubesim and jobflowd as real processes.
 test: deps
 	$(MAKE) all $(UNIT_BINS)
-	BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BINS)
+	BUILD=$(BUILD) scripts/run-tests.sh --all $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	BUILD=$(BUILD) scripts/run-tests.sh $(UNIT_BINS)

@@ -2,8 +2,9 @@
 # run-tests.sh - run Check programs (and tests/*/*.test.sh suites), print a
 # summary, exit non-zero if any failed.
 #
-#   BUILD=build scripts/run-tests.sh build/tests/check_x ...
+#   BUILD=build scripts/run-tests.sh [--all] build/tests/check_x ...
 #
+# --all          also run the shell suites tests/*/*.test.sh (make test)
 # JF_TEST_JOBS   programs run at once (default 2)
 # JF_TEST_FILTER only programs whose name matches this regex
 # JF_VALGRIND=1  run each program under valgrind (CK_FORK=no is set by make)
@@ -14,10 +15,17 @@ mkdir -p "$LOGS"
 export JF_BIN_DIR=${JF_BIN_DIR:-$(cd "$BUILD/bin" 2>/dev/null && pwd)}
 export JF_SRC_DIR=$(pwd)
 
+all=0
+if [ "${1:-}" = "--all" ]; then
+	all=1
+	shift
+fi
 progs=("$@")
-for s in tests/*/*.test.sh; do
-	[ -e "$s" ] && progs+=("$s")
-done
+if [ $all = 1 ]; then
+	for s in tests/*/*.test.sh; do
+		[ -e "$s" ] && progs+=("$s")
+	done
+fi
 if [ -n "${JF_TEST_FILTER:-}" ]; then
 	sel=()
 	for p in "${progs[@]}"; do
