@@ -47,7 +47,10 @@ const char *jf_expr_source(const struct jf_expr *x);
  * object describes an object with exactly those members. Reports unknown
  * roots, unknown members of closed objects, and operators or functions
  * applied to operands of known, wrong types. Returns 0 or -JF_ETYPE /
- * -JF_ENOTFOUND with "col N: message". */
+ * -JF_ENOTFOUND with "col N: message" (-EINVAL when types uses a name that
+ * is not a type: a caller bug). A member of "any" or "object" is "any";
+ * an operation is reported only when no type of its "any" operands could
+ * make it valid. has(a.b) on a closed object without b is accepted. */
 int jf_expr_check(const struct jf_expr *x, const cJSON *types,
 		  struct jf_errmsg *e);
 
@@ -83,7 +86,8 @@ int jf_expr_eval_bool(const struct jf_expr *x, const cJSON *env, bool *out,
  * "{{" opens a placeholder and "}}" closes it; "\{{" is a literal "{{".
  * Rendering: strings insert as-is; ints print without a decimal point
  * ("4"); doubles in shortest round-trip form; bools "true"/"false"; null
- * as "null"; lists and objects as compact JSON.
+ * as "null"; lists and objects as compact JSON. A NULL s is "". Errors
+ * name the column in s ("col N: ...").
  */
 
 /* True when s contains "{{": a placeholder, an escaped "\{{" or an

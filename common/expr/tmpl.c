@@ -127,7 +127,11 @@ int jf_tmpl_check(const char *s, const cJSON *types, struct jf_errmsg *e)
 {
 	struct xerr er = {0};
 	size_t base;
-	int err = walk(s, TM_CHECK, types, NULL, NULL, &er, &base);
+	int err;
+
+	if (!s)
+		return 0;
+	err = walk(s, TM_CHECK, types, NULL, NULL, &er, &base);
 
 	return err ? xerr_report(e, &er, s, base) : 0;
 }
@@ -142,7 +146,7 @@ int jf_tmpl_render(const char *s, const cJSON *env, char **out,
 
 	*out = NULL;
 	if (!jf_tmpl_has(s)) {
-		*out = strdup(s);
+		*out = strdup(s ? s : "");
 		return *out ? 0 : jf_errf(e, -ENOMEM, "out of memory");
 	}
 	jf_buf_init(&b, JF_EXPR_MAX_VALUE);
@@ -187,7 +191,7 @@ int jf_tmpl_render_value(const char *s, const cJSON *env, cJSON **out,
 	int err;
 
 	*out = NULL;
-	if (!whole_placeholder(s, &start, &end)) {
+	if (!s || !whole_placeholder(s, &start, &end)) {
 		err = jf_tmpl_render(s, env, &text, e);
 		if (err)
 			return err;

@@ -1473,6 +1473,8 @@ END_TEST
 START_TEST(test_tmpl_has_and_check)
 {
 	struct jf_errmsg e = {{0}};
+	char *out;
+	cJSON *v;
 
 	ck_assert(!jf_tmpl_has("x"));
 	ck_assert(!jf_tmpl_has("{ {x} }"));
@@ -1504,6 +1506,14 @@ START_TEST(test_tmpl_has_and_check)
 	ck_assert_int_eq(jf_tmpl_check("{{ parms }}", NULL, &e), 0);
 	ck_assert_int_eq(jf_tmpl_check("{{ foo(1) }}", NULL, &e), -JF_EPARSE);
 	ck_assert_str_eq(e.msg, "col 4: unknown function 'foo'");
+	/* NULL is the empty string */
+	ck_assert_int_eq(jf_tmpl_check(NULL, types, &e), 0);
+	ck_assert_int_eq(jf_tmpl_render(NULL, env, &out, &e), 0);
+	ck_assert_str_eq(out, "");
+	free(out);
+	ck_assert_int_eq(jf_tmpl_render_value(NULL, env, &v, &e), 0);
+	ck_assert_str_eq(v->valuestring, "");
+	cJSON_Delete(v);
 }
 END_TEST
 
