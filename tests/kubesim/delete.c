@@ -71,7 +71,6 @@ static bool delete_obj(struct ks_obj *o, const char *policy)
 		jf_json_set_str(jf_json_obj(nw, "status"), "phase",
 				"Terminating");
 	cJSON_Delete(ks_store_replace(o, nw));
-	ks_gc_kick();
 	return false;
 }
 

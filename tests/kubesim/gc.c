@@ -15,13 +15,26 @@
 #define GC_DELAY_MS   20
 #define CRD_FINALIZER "customresourcecleanup.apiextensions.k8s.io"
 
+/* Work for the next run: uids to look at, or a full scan. */
+static struct {
+	char (*uids)[40];
+	size_t n, cap;
+	bool full;
+	struct ks_map owners; /* uids ever named in an ownerReference */
+} gc;
+
+struct owner_node {
+	struct ks_hnode n;
+	char uid[40];
+};
+
 static void gc_cb(evutil_socket_t fd, short what, void *arg)
 {
 	ks.gc_pending = false;
 	ks_gc_run();
 }
 
-void ks_gc_kick(void)
+static void schedule(void)
 {
 	struct timeval tv = {0, GC_DELAY_MS * 1000};
 
@@ -31,6 +44,105 @@ void ks_gc_kick(void)
 		ks.ev_gc = evtimer_new(ks.base, gc_cb, NULL);
 	ks.gc_pending = true;
 	evtimer_add(ks.ev_gc, &tv);
+}
+
+static void push_uid(const char *uid)
+{
+	if (gc.full || !*uid)
+		return;
+	if (gc.n == gc.cap) {
+		gc.cap = gc.cap ? gc.cap * 2 : 64;
+		gc.uids = realloc(gc.uids, gc.cap * sizeof(*gc.uids));
+		if (!gc.uids)
+			abort();
+	}
+	snprintf(gc.uids[gc.n++], 40, "%s", uid);
+}
+
+void ks_gc_kick(void)
+{
+	gc.full = true;
+	gc.n = 0;
+	schedule();
+}
+
+void ks_gc_note(const struct ks_obj *o)
+{
+	const cJSON *ref;
+
+	if (!o->has_owners && !o->deleting)
+		return;
+	cJSON_ArrayForEach (ref,
+			    jf_json_at(o->json, "metadata.ownerReferences")) {
+		const char *uid = jf_json_str(ref, "uid", "");
+		struct owner_node *on;
+
+		if (!*uid || ks_map_get(&gc.owners, uid))
+			continue;
+		on = calloc(1, sizeof(*on));
+		snprintf(on->uid, sizeof(on->uid), "%s", uid);
+		on->n.key = on->uid;
+		on->n.val = on;
+		ks_map_put(&gc.owners, &on->n);
+	}
+	push_uid(o->uid);
+	schedule();
+}
+
+void ks_gc_removed(const struct ks_res *r, const cJSON *obj)
+{
+	const char *uid = jf_json_str(obj, "metadata.uid", "");
+	const char *ns = jf_json_str(obj, "metadata.namespace", NULL);
+	const cJSON *ref;
+	bool any = false;
+
+	if (ks_map_get(&gc.owners, uid)) {
+		ks_gc_kick(); /* its dependents need a look */
+		return;
+	}
+	/* owners waiting for their dependents (Foreground) */
+	cJSON_ArrayForEach (ref, jf_json_at(obj, "metadata.ownerReferences")) {
+		push_uid(jf_json_str(ref, "uid", ""));
+		any = true;
+	}
+	/* a terminating namespace or CRD waiting for its content */
+	if (ns) {
+		struct ks_obj *n =
+			ks_store_get(ks_res_find("", "namespaces"), NULL, ns);
+
+		if (n && n->deleting) {
+			push_uid(n->uid);
+			any = true;
+		}
+	}
+	if (r->crd_name) {
+		struct ks_obj *c =
+			ks_store_get(ks_res_find("apiextensions.k8s.io",
+						 "customresourcedefinitions"),
+				     NULL, r->crd_name);
+
+		if (c && c->deleting) {
+			push_uid(c->uid);
+			any = true;
+		}
+	}
+	if (any)
+		schedule();
+}
+
+void ks_gc_free(void)
+{
+	for (size_t b = 0; b < gc.owners.nb; b++) {
+		struct ks_hnode *h = gc.owners.b[b], *next;
+
+		for (; h; h = next) {
+			next = h->next;
+			free(h->val);
+		}
+	}
+	ks_map_release(&gc.owners);
+	free(gc.uids);
+	memset(&gc, 0, sizeof(gc));
 }
 
 static bool has_finalizer(const cJSON *obj, const char *f)
@@ -289,9 +401,19 @@ static void process_owned(struct ks_obj *o)
 void ks_gc_run(void)
 {
 	size_t n;
-	char **u = collect(is_candidate, NULL, &n);
-	uint64_t rv0 = ks.rv;
+	char **u;
 
+	if (gc.full) {
+		gc.full = false;
+		gc.n = 0;
+		u = collect(is_candidate, NULL, &n);
+	} else {
+		n = gc.n;
+		u = malloc((n + 1) * sizeof(*u));
+		for (size_t i = 0; i < n; i++)
+			u[i] = strdup(gc.uids[i]);
+		gc.n = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct ks_obj *o = ks_store_by_uid(u[i]);
 
@@ -303,6 +425,4 @@ void ks_gc_run(void)
 			process_owned(o);
 	}
 	free_uids(u, n);
-	if (ks.rv != rv0)
-		ks_gc_kick();
 }

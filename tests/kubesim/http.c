@@ -4,6 +4,8 @@
 #include "ks.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/queue.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -554,6 +556,14 @@ int ks_http_start(char *msg, size_t cap)
 		snprintf(msg, cap, "cannot listen on '%s': %s", ks.o.listen,
 			 strerror(errno));
 		return -1;
+	}
+	{
+		/* accepted sockets inherit it: no Nagle delay between TLS
+		 * records of one response */
+		int one = 1;
+
+		setsockopt(evhttp_bound_socket_get_fd(bs), IPPROTO_TCP,
+			   TCP_NODELAY, &one, sizeof(one));
 	}
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
 			&sl) == 0) {

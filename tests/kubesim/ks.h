@@ -295,7 +295,14 @@ void ks_hook_updated(struct ks_obj *o, const cJSON *old);
 void ks_hook_removed(struct ks_res *r, const cJSON *obj);
 
 /* Garbage collector and namespace/CRD finalizers (gc.c). */
+/* Schedules a full scan (anything may concern the collector). */
 void ks_gc_kick(void);
+/* o was written: look at it on the next run if it has owners or is being
+ * deleted. */
+void ks_gc_note(const struct ks_obj *o);
+/* An object of r was removed (obj is its last content, borrowed). */
+void ks_gc_removed(const struct ks_res *r, const cJSON *obj);
+void ks_gc_free(void);
 void ks_gc_run(void);
 
 /* Discovery and OpenAPI (discovery.c). */

@@ -231,7 +231,9 @@ static void cleanup(void)
 {
 	ks_watch_drop_all("shutdown");
 	ks_sim_free();
+	ks.shutting_down = true;
 	ks_registry_free();
+	ks_gc_free();
 	ks_map_release(&ks.uids);
 	ks_stats_free();
 	if (ks.ev_bookmark)

@@ -238,8 +238,7 @@ static void refresh_flags(struct ks_obj *o)
 
 	o->has_owners = cJSON_GetArraySize(refs) > 0;
 	o->deleting = jf_json_str(md, "deletionTimestamp", NULL) != NULL;
-	if (o->has_owners || o->deleting)
-		ks_gc_kick();
+	ks_gc_note(o);
 }
 
 struct ks_obj *ks_store_insert(struct ks_res *r, cJSON *obj)
@@ -298,11 +297,11 @@ void ks_store_remove(struct ks_obj *o)
 	emit(r, KS_DELETED, o->ver, prev);
 	ks_ver_unref(prev);
 	ks_hook_removed(r, o->json);
+	ks_gc_removed(r, o->json);
 	ks_ver_unref(o->ver);
 	cJSON_Delete(o->json);
 	free(o->key);
 	free(o);
-	ks_gc_kick();
 }
 
 static int cmp_obj(const void *a, const void *b)

@@ -402,6 +402,7 @@ struct jf_testwatch {
 	CURL *c;
 	struct curl_slist *hl;
 	struct sink s;
+	size_t off; /* start of the unread data in s.buf */
 	bool done, clean;
 };
 
@@ -452,18 +453,27 @@ int jf_testwatch_next(struct jf_testwatch *w, int timeout_ms, cJSON **event)
 
 	*event = NULL;
 	for (;;) {
-		char *nl = w->s.buf ? memchr(w->s.buf, '\n', w->s.len) : NULL;
+		char *start = w->s.buf ? w->s.buf + w->off : NULL;
+		char *nl =
+			start ? memchr(start, '\n', w->s.len - w->off) : NULL;
 
 		if (nl) {
-			size_t n = (size_t)(nl - w->s.buf);
+			size_t n = (size_t)(nl - start);
 
-			*event = cJSON_ParseWithLength(w->s.buf, n);
-			memmove(w->s.buf, nl + 1, w->s.len - n - 1);
-			w->s.len -= n + 1;
-			w->s.buf[w->s.len] = '\0';
+			*event = cJSON_ParseWithLength(start, n);
+			w->off += n + 1;
+			if (w->off == w->s.len)
+				w->off = w->s.len = 0;
 			if (*event)
 				return 0;
 			continue;
+		}
+		if (w->off) {
+			/* compact before reading more */
+			memmove(w->s.buf, w->s.buf + w->off, w->s.len - w->off);
+			w->s.len -= w->off;
+			w->s.buf[w->s.len] = '\0';
+			w->off = 0;
 		}
 		if (w->done)
 			return -EPIPE;
