@@ -131,6 +131,8 @@ check job_running 'condition met' -- kubectl wait \
 check job_completed 'condition met' -- kubectl wait \
 	--for=jsonpath='{.status.state.phase}'=Completed vcjob/sim-demo --timeout=20s
 check job_counts '^2$' -- kubectl get vcjob sim-demo -o 'jsonpath={.status.succeeded}'
+check job_table 'sim-demo +Completed +2 +0 +[0-9]+s' -- kubectl get vcjob
+check job_table_wide 'QUEUE' -- kubectl get vcjob -o wide
 
 check delete 'jobflow.flow.volcano.sh "test" deleted' -- kubectl delete jf test
 check_fails deleted_gone 'NotFound|not found' -- kubectl get jf test

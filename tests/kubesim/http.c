@@ -464,6 +464,8 @@ static void http_cb(struct evhttp_request *req, void *arg)
 	q->method = method_of(req);
 	q->ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
 				      "Content-Type");
+	q->accept = evhttp_find_header(evhttp_request_get_input_headers(req),
+				       "Accept");
 	q->query = calloc(1, sizeof(*q->query));
 	TAILQ_INIT(q->query);
 	if (qs && evhttp_parse_query_str(qs, q->query) < 0) {

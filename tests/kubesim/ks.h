@@ -241,6 +241,7 @@ struct ks_req {
 	char *body;
 	size_t body_len;
 	const char *ctype;
+	const char *accept;
 	/* routing */
 	struct ks_res *res;
 	const char *version;
@@ -324,6 +325,11 @@ int ks_http_start(char *msg, size_t cap);
 /* TLS (tls.c). */
 int ks_tls_init(char *msg, size_t cap);
 struct bufferevent *ks_tls_bev(struct event_base *base, void *arg);
+
+/* Table output for custom resources (table.c). */
+const char *ks_table_wanted(const struct ks_req *q);
+void ks_table_reply(struct ks_req *q, const char *tv, struct ks_obj **objs,
+		    size_t n, const char *cont);
 
 /* Utilities. */
 void ks_uuid(char out[37]);

@@ -250,6 +250,10 @@ static void do_get(struct ks_req *q)
 		ks_reply_notfound(q, q->res, q->name);
 		return;
 	}
+	if (ks_table_wanted(q) && !q->sub) {
+		ks_table_reply(q, ks_table_wanted(q), &o, 1, NULL);
+		return;
+	}
 	ks_reply_obj(q, 200, o);
 }
 
@@ -298,7 +302,8 @@ void ks_rest_list(struct ks_req *q)
 	const char *rvs = ks_query(q, "resourceVersion");
 	struct ks_selector *lsel = NULL;
 	struct ks_field_selector *fsel = NULL;
-	char msg[512], av[160], rv[24], *after = NULL;
+	char msg[512], av[160], rv[24], *after = NULL, *tok = NULL;
+	struct ks_obj **pick;
 	long limit = lim ? atol(lim) : 0;
 	struct ks_obj **all;
 	size_t n, i = 0, count = 0;
@@ -351,10 +356,9 @@ void ks_rest_list(struct ks_req *q)
 		}
 		i = lo;
 	}
-	api_version(r, q->version, av, sizeof(av));
-	snprintf(rv, sizeof(rv), "%llu", (unsigned long long)ks.rv);
-	jf_buf_init(&b, 0);
-	jf_buf_printf(&b, "{\"apiVersion\":\"%s\",\"items\":[", av);
+	pick = malloc((n + 1) * sizeof(*pick));
+	if (!pick)
+		abort();
 	for (; i < n; i++) {
 		struct ks_obj *o = all[i];
 		struct ks_ver *v = o->ver;
@@ -367,26 +371,41 @@ void ks_rest_list(struct ks_req *q)
 			continue;
 		if (limit > 0 && (long)count == limit)
 			break;
-		if (count++)
-			jf_buf_putc(&b, ',');
-		jf_buf_append(&b, v->raw, v->len);
+		pick[count++] = o;
 	}
-	jf_buf_printf(&b, "],\"kind\":\"%s\",\"metadata\":{", r->list_kind);
 	if (limit > 0 && i < n) {
 		/* more may match: continue after the last returned key */
-		char *tok, *k;
+		char *k;
 
 		if (asprintf(&k, "k8s:%s", all[i - 1]->key) < 0)
 			abort();
 		tok = b64(k);
-		jf_buf_printf(&b, "\"continue\":\"%s\",", tok);
-		free(tok);
 		free(k);
 	}
-	jf_buf_printf(&b, "\"resourceVersion\":\"%s\"}}", rv);
 	free(after);
 	ks_selector_free(lsel);
 	ks_field_selector_free(fsel);
+	if (ks_table_wanted(q)) {
+		ks_table_reply(q, ks_table_wanted(q), pick, count, tok);
+		free(pick);
+		free(tok);
+		return;
+	}
+	api_version(r, q->version, av, sizeof(av));
+	snprintf(rv, sizeof(rv), "%llu", (unsigned long long)ks.rv);
+	jf_buf_init(&b, 0);
+	jf_buf_printf(&b, "{\"apiVersion\":\"%s\",\"items\":[", av);
+	for (size_t j = 0; j < count; j++) {
+		if (j)
+			jf_buf_putc(&b, ',');
+		jf_buf_append(&b, pick[j]->ver->raw, pick[j]->ver->len);
+	}
+	jf_buf_printf(&b, "],\"kind\":\"%s\",\"metadata\":{", r->list_kind);
+	if (tok)
+		jf_buf_printf(&b, "\"continue\":\"%s\",", tok);
+	jf_buf_printf(&b, "\"resourceVersion\":\"%s\"}}", rv);
+	free(pick);
+	free(tok);
 	ks_reply_raw(q, 200, b.data, b.len);
 	jf_buf_release(&b);
 }
