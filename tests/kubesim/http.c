@@ -146,7 +146,7 @@ void ks_reply_status(struct ks_req *q, int code, const char *reason,
 					      cJSON_Duplicate(causes, 1));
 		/* keep the member order of kube-apiserver: details before
 		 * code */
-		cJSON_DetachItemFromObject(s, "code");
+		cJSON_DeleteItemFromObject(s, "code");
 		cJSON_AddItemToObject(s, "details", d);
 		cJSON_AddNumberToObject(s, "code", code);
 	}
