@@ -128,6 +128,38 @@ START_TEST(test_webhook_defaults)
 }
 END_TEST
 
+START_TEST(test_real_crd_defaults)
+{
+	cJSON *o = NULL;
+
+	post_yaml_file("tests/data/volcano/flow.volcano.sh_jobtemplates.yaml");
+	/* Volcano's JobTemplate schema defaults maxRetry and queue */
+	ck_assert_int_eq(
+		req("POST",
+		    "/apis/flow.volcano.sh/v1alpha1/namespaces/default/"
+		    "jobtemplates",
+		    "{\"apiVersion\":\"flow.volcano.sh/v1alpha1\",\"kind\":"
+		    "\"JobTemplate\",\"metadata\":{\"name\":\"jt\"},\"spec\":{"
+		    "\"tasks\":[{\"name\":\"t\",\"replicas\":1,\"template\":{"
+		    "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+		    "\"x\"}]}}}],\"unknownField\":1}}",
+		    &o),
+		201);
+	ck_assert_int_eq(jf_json_int(o, "spec.maxRetry", 0), 3);
+	ck_assert_str_eq(jstr(o, "spec.queue"), "default");
+	ck_assert_ptr_null(jf_json_at(o, "spec.unknownField"));
+	cJSON_Delete(o);
+	ck_assert_int_eq(
+		req("GET",
+		    "/apis/flow.volcano.sh/v1alpha1/namespaces/default/"
+		    "jobtemplates/jt",
+		    NULL, &o),
+		200);
+	ck_assert_int_eq(jf_json_int(o, "spec.maxRetry", 0), 3);
+	cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(test_job_completes)
 {
 	struct jf_testwatch *w;
@@ -386,6 +418,7 @@ static Suite *suite(void)
 		const TTest *t;
 	} cases[] = {
 		{"defaults", test_webhook_defaults},
+		{"real_crd_defaults", test_real_crd_defaults},
 		{"completes", test_job_completes},
 		{"results", test_job_results},
 		{"fail_attempts", test_fail_attempts},

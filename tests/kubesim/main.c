@@ -328,5 +328,3 @@ int main(int argc, char **argv)
 	jf_logk(JF_LOG_INFO, NULL, "stopped");
 	return 0;
 }
-
-#include "pending_stubs.inc"
