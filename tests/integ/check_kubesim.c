@@ -286,6 +286,75 @@ START_TEST(test_crd_schema)
 }
 END_TEST
 
+START_TEST(test_field_validation_dry_run_media)
+{
+	struct jf_testresp r;
+	cJSON *o = NULL;
+
+	add_widget_crd();
+	/* kubectl's default: strict decoding rejects unknown fields */
+	ck_assert_int_eq(req("POST", WG "?fieldValidation=Strict",
+			     "{\"metadata\":{\"name\":\"s\"},\"spec\":{"
+			     "\"bogus\":1,\"size\":2}}",
+			     &o),
+			 400);
+	ck_assert_str_eq(jstr(o, "reason"), "BadRequest");
+	ck_assert_str_eq(jstr(o, "message"),
+			 "Widget in version \"v1\" cannot be handled as a "
+			 "Widget: strict decoding error: unknown field "
+			 "\"spec.bogus\"");
+	cJSON_Delete(o);
+	/* the API default (Warn): pruned, with a Warning header */
+	ck_assert_int_eq(jf_test_request(&env, "POST", WG, NULL,
+					 "{\"metadata\":{\"name\":\"s\"},"
+					 "\"spec\":{\"bogus\":1}}",
+					 &r),
+			 0);
+	ck_assert_int_eq(r.code, 201);
+	ck_assert_ptr_null(jf_json_at(r.json, "spec.bogus"));
+	jf_testresp_release(&r);
+	/* dryRun: validated and answered, nothing stored */
+	ck_assert_int_eq(req("POST", WG "?dryRun=All",
+			     "{\"metadata\":{\"name\":\"dry\"},\"spec\":{}}", &o),
+			 201);
+	ck_assert_int_eq(jf_json_int(o, "spec.size", 0), 1);
+	cJSON_Delete(o);
+	ck_assert_int_eq(req("GET", WG "/dry", NULL, NULL), 404);
+	ck_assert_int_eq(req_ct("PATCH", WG "/s?dryRun=All",
+				"application/merge-patch+json",
+				"{\"spec\":{\"size\":7}}", &o),
+			 200);
+	ck_assert_int_eq(jf_json_int(o, "spec.size", 0), 7);
+	cJSON_Delete(o);
+	ck_assert_int_eq(req("GET", WG "/s", NULL, &o), 200);
+	ck_assert_int_eq(jf_json_int(o, "spec.size", 0), 1);
+	cJSON_Delete(o);
+	REQ_EXPECT(200, "DELETE", WG "/s?dryRun=All", NULL);
+	REQ_EXPECT(200, "GET", WG "/s", NULL);
+	/* media types: YAML accepted, protobuf refused */
+	ck_assert_int_eq(req_ct("POST", CM, "application/yaml",
+				"metadata:\n  name: y\ndata:\n  k: v\n", &o),
+			 201);
+	ck_assert_str_eq(jstr(o, "data.k"), "v");
+	cJSON_Delete(o);
+	ck_assert_int_eq(req_ct("POST", CM,
+				"application/vnd.kubernetes.protobuf",
+				"k8s\x00", &o),
+			 415);
+	cJSON_Delete(o);
+	/* resourceVersion must not be set on create */
+	ck_assert_int_eq(req("POST", CM,
+			     "{\"metadata\":{\"name\":\"rv\","
+			     "\"resourceVersion\":\"5\"}}",
+			     &o),
+			 400);
+	ck_assert_str_eq(jstr(o, "message"),
+			 "resourceVersion should not be set on objects to be "
+			 "created");
+	cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(test_generation_and_status)
 {
 	cJSON *o = NULL;
@@ -718,6 +787,7 @@ static Suite *suite(void)
 		{"bad_input", test_bad_input},
 		{"crd", test_crd_discovery_openapi},
 		{"schema", test_crd_schema},
+		{"field_validation", test_field_validation_dry_run_media},
 		{"generation", test_generation_and_status},
 		{"patch", test_patch_types},
 		{"json_patch", test_json_patch},

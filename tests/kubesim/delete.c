@@ -230,7 +230,9 @@ void ks_rest_delete(struct ks_req *q)
 		cJSON_AddStringToObject(d, "group", r->group);
 	cJSON_AddStringToObject(d, "kind", r->plural);
 	cJSON_AddStringToObject(d, "uid", o->uid);
-	if (delete_obj(o, policy)) {
+	if (ks_query(q, "dryRun")) {
+		ks_reply_obj(q, 200, o);
+	} else if (delete_obj(o, policy)) {
 		ks_reply_json(q, 200, st);
 	} else {
 		o = ks_store_get(r, q->ns, q->name);

@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/http.h>
 #include <openssl/evp.h>
 
 #include "jf_json.h"
 #include "jf_log.h"
 #include "jf_time.h"
+#include "jf_yaml.h"
 #include "ks_schema.h"
 #include "ks_selector.h"
 
@@ -117,7 +119,22 @@ static const char *obj_rv(const cJSON *o)
 static bool parse_body(struct ks_req *q, cJSON **out)
 {
 	struct jf_errmsg e = {{0}};
-	int err = jf_json_parse(q->body, q->body_len, KS_MAX_BODY, out, &e);
+	int err;
+
+	*out = NULL;
+	if (q->ctype &&
+	    (strstr(q->ctype, "protobuf") || strstr(q->ctype, "cbor"))) {
+		ks_reply_status(q, 415, "UnsupportedMediaType", NULL, NULL,
+				NULL,
+				"the body of the request was in an unknown "
+				"format - accepted media types include: "
+				"application/json, application/yaml");
+		return false;
+	}
+	if (q->ctype && strstr(q->ctype, "yaml"))
+		err = jf_yaml_load_one(q->body, q->body_len, "body", out, &e);
+	else
+		err = jf_json_parse(q->body, q->body_len, KS_MAX_BODY, out, &e);
 
 	if (err) {
 		ks_reply_status(q, 400, "BadRequest", NULL, NULL, NULL,
@@ -174,24 +191,107 @@ static bool check_gvk(struct ks_req *q, cJSON *obj)
 	return true;
 }
 
+/* Appends the paths of members of a that b lacks (fields the schema
+ * pruned) to list. */
+static void pruned_fields(const cJSON *a, const cJSON *b, const char *path,
+			  struct jf_buf *list, int *n)
+{
+	const cJSON *x;
+	char sub[512];
+
+	if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+		cJSON_ArrayForEach (x, a) {
+			const cJSON *y =
+				cJSON_GetObjectItemCaseSensitive(b, x->string);
+
+			if (!*path && (!strcmp(x->string, "metadata") ||
+				       !strcmp(x->string, "apiVersion") ||
+				       !strcmp(x->string, "kind")))
+				continue;
+			snprintf(sub, sizeof(sub), "%s", path);
+			if (*path)
+				jf_json_path_key(sub, sizeof(sub), x->string);
+			else
+				snprintf(sub, sizeof(sub), "%s", x->string);
+			if (!y && cJSON_IsNull(x))
+				continue; /* dropped null, not unknown */
+			if (!y) {
+				if (*n < 20)
+					jf_buf_printf(list,
+						      "%sunknown field \"%s\"",
+						      *n ? ", " : "", sub);
+				(*n)++;
+			} else {
+				pruned_fields(x, y, sub, list, n);
+			}
+		}
+	} else if (cJSON_IsArray(a) && cJSON_IsArray(b) &&
+		   cJSON_GetArraySize(a) == cJSON_GetArraySize(b)) {
+		int i = 0;
+		const cJSON *y = b->child;
+
+		cJSON_ArrayForEach (x, a) {
+			snprintf(sub, sizeof(sub), "%s", path);
+			jf_json_path_index(sub, sizeof(sub), i++);
+			pruned_fields(x, y, sub, list, n);
+			y = y->next;
+		}
+	}
+}
+
 /* Applies the CRD schema (prune, default, validate). Replies 422 and
- * returns false when invalid. */
+ * returns false when invalid; with fieldValidation=Strict, an unknown
+ * (pruned) field is a 400 like kube-apiserver's strict decoding; with
+ * Warn (the default), a Warning header per field. */
 static bool apply_schema(struct ks_req *q, struct ks_res *r, cJSON *obj,
 			 const char *name)
 {
 	const struct ks_version *v = ks_res_version(r, q ? q->version : "");
-	cJSON *causes;
+	const char *fv = q ? ks_query(q, "fieldValidation") : NULL;
+	cJSON *causes, *before = NULL;
 	int n;
 
 	if (!v)
 		v = ks_res_storage(r);
 	if (r->builtin || !v || !v->schema)
 		return true;
+	if (q && !(fv && !strcasecmp(fv, "Ignore")))
+		before = cJSON_Duplicate(obj, 1);
 	causes = cJSON_CreateArray();
 	n = ks_schema_apply(v->schema, obj, causes);
 	if (n > 0 && q)
 		ks_reply_invalid(q, r, name, causes);
 	cJSON_Delete(causes);
+	if (n <= 0 && before) {
+		struct jf_buf list;
+		int k = 0;
+
+		jf_buf_init(&list, 1u << 16);
+		pruned_fields(before, obj, "", &list, &k);
+		if (k && fv && !strcasecmp(fv, "Strict")) {
+			ks_reply_status(
+				q, 400, "BadRequest", NULL, NULL, NULL,
+				"%s in version \"%s\" cannot be handled "
+				"as a %s: strict decoding error: %s",
+				r->kind, v->name, r->kind, list.data);
+			n = 1;
+		} else if (k) {
+			struct jf_buf h;
+
+			jf_buf_init(&h, 1u << 17);
+			jf_buf_puts(&h, "299 - \"");
+			for (const char *c = list.data; *c; c++)
+				jf_buf_puts(&h, *c == '"' ? "\\\""
+							  : (char[]){*c, 0});
+			jf_buf_puts(&h, "\"");
+			evhttp_add_header(
+				evhttp_request_get_output_headers(q->req),
+				"Warning", h.data);
+			jf_buf_release(&h);
+		}
+		jf_buf_release(&list);
+	}
+	cJSON_Delete(before);
 	return n <= 0;
 }
 
@@ -513,6 +613,12 @@ void ks_rest_create_with(struct ks_req *q, cJSON *obj)
 				ks_res_qualified(r, qn, sizeof(qn)), name);
 		goto out;
 	}
+	if (*jf_json_str(md, "resourceVersion", "") && q->method == KS_POST) {
+		ks_reply_status(q, 400, "BadRequest", NULL, NULL, NULL,
+				"resourceVersion should not be set on objects "
+				"to be created");
+		goto out;
+	}
 	if (r->has_status)
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	if (!apply_schema(q, r, obj, name))
@@ -537,6 +643,11 @@ void ks_rest_create_with(struct ks_req *q, cJSON *obj)
 		jf_json_set_int(md, "generation", 1);
 	else
 		cJSON_DeleteItemFromObjectCaseSensitive(md, "generation");
+	if (ks_query(q, "dryRun")) {
+		/* validated and defaulted, not stored */
+		ks_reply_json(q, 201, obj);
+		goto out;
+	}
 	o = ks_store_insert(r, obj);
 	obj = NULL;
 	ks_stats_create(r, q->ns, o->ver->name);
@@ -679,6 +790,11 @@ void ks_rest_update_with(struct ks_req *q, struct ks_obj *o, cJSON *nw,
 	}
 	jf_json_set_str(jf_json_obj(nw, "metadata"), "resourceVersion",
 			obj_rv(o->json));
+	if (ks_query(q, "dryRun")) {
+		ks_reply_json(q, 200, nw);
+		cJSON_Delete(nw);
+		return;
+	}
 	if (jf_json_equal(nw, o->json)) {
 		/* no-op: no write, no event, same resourceVersion */
 		cJSON_Delete(nw);
