@@ -98,14 +98,14 @@ expect_match "configmap config.yaml" 'gracePeriod: 25s' \
 	"$(k -n $NS get configmap jobflowd-config -o jsonpath='{.data.config\.yaml}')"
 
 rules='{range .rules[*]}{.apiGroups}{.resources}{.resourceNames}{.verbs}{"\n"}{end}'
-expect "clusterrole rules" '["flow.volcano.sh"]["jobflows"]["list","watch"]
+expect "clusterrole rules" '["flow.volcano.sh"]["jobflows"]["get","list","watch"]
 ["flow.volcano.sh"]["jobflows/status"]["patch"]
 ["flow.volcano.sh"]["jobflows/finalizers"]["update"]
 ["flow.volcano.sh"]["jobtemplates"]["list","watch"]
 ["flow.volcano.sh"]["jobtemplates/status"]["patch"]
 ["batch.volcano.sh"]["jobs"]["get","list","watch","create","delete"]
 ["bus.volcano.sh"]["commands"]["create"]
-[""]["events"]["create","patch"]' "$(k get clusterrole jobflowd -o jsonpath="$rules")"
+[""]["events"]["create"]' "$(k get clusterrole jobflowd -o jsonpath="$rules")"
 expect "role rules" '["coordination.k8s.io"]["leases"]["create"]
 ["coordination.k8s.io"]["leases"]["jobflowd"]["get","update"]' \
 	"$(k -n $NS get role jobflowd-leader -o jsonpath="$rules")"
