@@ -612,8 +612,10 @@ static int check_dir(const cJSON *res, const char *sub)
 
 START_TEST(kustomization_lists_everything)
 {
-	struct jf_yaml_stream s;
+	struct jf_yaml_stream s, dep;
 	const cJSON *res, *r;
+	const char *img;
+	char want[256];
 	int n;
 
 	load("deploy/kustomization.yaml", &s);
@@ -634,6 +636,26 @@ START_TEST(kustomization_lists_everything)
 	}
 	ck_assert(listed(res, "crds/flow.volcano.sh_jobflows.yaml"));
 	ck_assert(listed(res, "crds/flow.volcano.sh_jobtemplates.yaml"));
+	/* images: names the Deployment's image, and changes nothing as shipped
+	 */
+	load("deploy/deployment.yaml", &dep);
+	img = jf_json_str(dep.docs[0].json,
+			  "spec.template.spec.containers[0].image", "");
+	snprintf(want, sizeof(want), "%s:%s",
+		 jf_json_str(s.docs[0].json, "images[0].newName", "?"),
+		 jf_json_str(s.docs[0].json, "images[0].newTag", "?"));
+	ck_assert_int_eq(
+		cJSON_GetArraySize(jf_json_at(s.docs[0].json, "images")), 1);
+	ck_assert_str_eq(img, want);
+	ck_assert_int_eq(
+		strncmp(img, jf_json_str(s.docs[0].json, "images[0].name", "?"),
+			strlen(jf_json_str(s.docs[0].json, "images[0].name",
+					   "?"))),
+		0);
+	ck_assert_int_eq(
+		img[strlen(jf_json_str(s.docs[0].json, "images[0].name", ""))],
+		':');
+	jf_yaml_stream_release(&dep);
 	jf_yaml_stream_release(&s);
 }
 END_TEST
