@@ -151,6 +151,22 @@ expect "retryPolicy.policy Sometimes rejected (exit code)" 1 "$rc"
 expect_match "rejection names the field" 'spec\.retryPolicy\.policy' "$out"
 expect "rejected flow not stored" "" "$(k -n default get jf bad-policy --ignore-not-found -o name 2>&1)"
 
+# status subresource: merge patches are validated against the status schema,
+# and the printer columns show them (kubesim serves Table output)
+out=$(k -n default patch jf every-field --subresource=status --type=merge \
+	-p '{"status":{"observedGeneration":1,"state":{"phase":"Running"},"stepStatuses":[{"name":"prep","phase":"Running","attempts":1,"currentJob":"every-field-prep"}]}}' 2>&1)
+expect "status merge patch" "jobflow.flow.volcano.sh/every-field patched" "$out"
+expect "status read back" "Running 1 every-field-prep" \
+	"$(k -n default get jf every-field -o jsonpath='{.status.state.phase} {.status.observedGeneration} {.status.stepStatuses[0].currentJob}')"
+out=$(k -n default patch jf every-field --subresource=status --type=merge \
+	-p '{"status":{"state":{"phase":"Succeeded"}}}' 2>&1)
+rc=$?
+expect "Volcano's phase spelling enforced (exit code)" 1 "$rc"
+expect_match "phase rejection names the field" 'status\.state\.phase' "$out"
+expect "columns" "NAME STATUS AGE" "$(k -n default get jf every-field | head -1 | tr -s ' ')"
+expect "wide columns" "NAME STATUS MESSAGE AGE" "$(k -n default get jf every-field -o wide | head -1 | tr -s ' ')"
+expect "Status column" "every-field Running" "$(k -n default get jf every-field --no-headers | awk '{print $1, $2}')"
+
 if [ "$fails" -ne 0 ]; then
 	echo "FAIL: $fails check(s) failed (kubesim log: $T/kubesim.log)"
 	JF_KEEP_TESTDIR=1

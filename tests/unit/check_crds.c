@@ -17,7 +17,7 @@
 #define OUR_JF	"deploy/crds/flow.volcano.sh_jobflows.yaml"
 #define OUR_JT	"deploy/crds/flow.volcano.sh_jobtemplates.yaml"
 #define VOLC_JF "tests/data/volcano/flow.volcano.sh_jobflows.yaml"
-#define VOLC_JT "tests/data/deploy/flow.volcano.sh_jobtemplates.yaml"
+#define VOLC_JT "tests/data/volcano/flow.volcano.sh_jobtemplates.yaml"
 #define SCHEMA	"spec.versions[0].schema.openAPIV3Schema"
 
 static char *src_path(const char *rel)
