@@ -315,7 +315,8 @@ START_TEST(test_field_validation_dry_run_media)
 	jf_testresp_release(&r);
 	/* dryRun: validated and answered, nothing stored */
 	ck_assert_int_eq(req("POST", WG "?dryRun=All",
-			     "{\"metadata\":{\"name\":\"dry\"},\"spec\":{}}", &o),
+			     "{\"metadata\":{\"name\":\"dry\"},\"spec\":{}}",
+			     &o),
 			 201);
 	ck_assert_int_eq(jf_json_int(o, "spec.size", 0), 1);
 	cJSON_Delete(o);

@@ -276,6 +276,50 @@ START_TEST(test_watch_fanout_many)
 }
 END_TEST
 
+static const char *const small_pending[] = {"--watch-max-pending", "262144",
+					    NULL};
+
+static void slow_up(void)
+{
+	extra_args = small_pending;
+	env_up();
+}
+
+START_TEST(test_slow_watcher_is_cut)
+{
+	struct jf_testwatch *w;
+	char *body = malloc(70000), name[32];
+	cJSON *ev = NULL, *st = NULL;
+	int got = 0, rc;
+
+	ck_assert_int_eq(jf_testwatch_open(&env, CM "?watch=true", &w), 0);
+	/* the watcher reads nothing while ~30 MB of events pile up */
+	for (int i = 0; i < 400; i++) {
+		int n;
+
+		snprintf(name, sizeof(name), "big%03d", i);
+		n = snprintf(body, 70000,
+			     "{\"metadata\":{\"name\":\"%s\"},\"data\":{"
+			     "\"x\":\"",
+			     name);
+		memset(body + n, 'x', 65536);
+		strcpy(body + n + 65536, "\"}}");
+		REQ_EXPECT(201, "POST", CM, body);
+	}
+	free(body);
+	ck_assert_int_eq(req("GET", "/kubesim/stats", NULL, &st), 200);
+	ck_assert_int_eq(jf_json_int(st, "watches_current", -1), 0);
+	cJSON_Delete(st);
+	while ((rc = jf_testwatch_next(w, 5000, &ev)) == 0) {
+		got++;
+		cJSON_Delete(ev);
+	}
+	ck_assert_int_eq(rc, -EPIPE);
+	ck_assert_int_lt(got, 400);
+	jf_testwatch_close(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kubesim_watch");
@@ -298,6 +342,14 @@ static Suite *suite(void)
 		tcase_add_checked_fixture(tc, env_up, env_down);
 		tcase_set_timeout(tc, 30);
 		tcase_add_test(tc, cases[i].t);
+		suite_add_tcase(s, tc);
+	}
+	{
+		TCase *tc = tcase_create("slow_watcher");
+
+		tcase_add_checked_fixture(tc, slow_up, env_down);
+		tcase_set_timeout(tc, 60);
+		tcase_add_test(tc, test_slow_watcher_is_cut);
 		suite_add_tcase(s, tc);
 	}
 	return s;

@@ -16,10 +16,9 @@
 
 #include "jf_buf.h"
 
-#define KS_MAX_BODY	 (3u << 20)  /* like kube-apiserver's 3 MiB */
-#define KS_HARD_BODY	 (16u << 20) /* evhttp's own cap (HTML 413) */
-#define KS_MAX_HEADERS	 (64u << 10)
-#define KS_WATCH_MAX_OUT (64u << 20) /* pending bytes before a watch is cut */
+#define KS_MAX_BODY    (3u << 20)  /* like kube-apiserver's 3 MiB */
+#define KS_HARD_BODY   (16u << 20) /* evhttp's own cap (HTML 413) */
+#define KS_MAX_HEADERS (64u << 10)
 
 /* One immutable serialised version of an object, shared (refcounted) by
  * the store, the watch history and every watcher's output buffer. */
@@ -192,6 +191,7 @@ struct ks_opts {
 	const char *token;
 	bool plain_http;
 	size_t watch_history;
+	size_t watch_max_pending; /* bytes queued before a watch is cut */
 	int64_t bookmark_ms;
 	bool volcano_sim;
 	int64_t sim_pending_ms, sim_duration_ms;

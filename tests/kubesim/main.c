@@ -3,7 +3,8 @@
  * the demo. See docs/kubesim.md.
  *
  *   kubesim [--listen ADDR] [--kubeconfig-out PATH] [--token T]
- *           [--plain-http] [--watch-history N] [--bookmark-interval D]
+ *           [--plain-http] [--watch-history N] [--watch-max-pending B]
+ *           [--bookmark-interval D]
  *           [--no-volcano-sim] [--sim-pending D] [--sim-duration D]
  *           [--faults SPEC] [--log-level L]
  *
@@ -136,6 +137,7 @@ enum {
 	OPT_TOKEN,
 	OPT_PLAIN,
 	OPT_HISTORY,
+	OPT_MAXPENDING,
 	OPT_BOOKMARK,
 	OPT_NOSIM,
 	OPT_PENDING,
@@ -153,6 +155,7 @@ static int parse_args(int argc, char **argv)
 		{"token", required_argument, NULL, OPT_TOKEN},
 		{"plain-http", no_argument, NULL, OPT_PLAIN},
 		{"watch-history", required_argument, NULL, OPT_HISTORY},
+		{"watch-max-pending", required_argument, NULL, OPT_MAXPENDING},
 		{"bookmark-interval", required_argument, NULL, OPT_BOOKMARK},
 		{"no-volcano-sim", no_argument, NULL, OPT_NOSIM},
 		{"sim-pending", required_argument, NULL, OPT_PENDING},
@@ -166,6 +169,7 @@ static int parse_args(int argc, char **argv)
 
 	ks.o.listen = "127.0.0.1:0";
 	ks.o.watch_history = 100000;
+	ks.o.watch_max_pending = 64u << 20;
 	ks.o.bookmark_ms = 1000;
 	ks.o.volcano_sim = true;
 	ks.o.sim_pending_ms = 100;
@@ -186,6 +190,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_HISTORY:
 			ks.o.watch_history = (size_t)atol(optarg);
+			break;
+		case OPT_MAXPENDING:
+			ks.o.watch_max_pending = (size_t)atoll(optarg);
 			break;
 		case OPT_BOOKMARK:
 			if (parse_dur("--bookmark-interval", optarg,

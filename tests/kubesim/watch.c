@@ -28,6 +28,8 @@ struct ks_watch {
 	bool bookmarks;
 	struct event *timer;
 	uint64_t sent;
+	size_t max_out; /* pending output allowed before the watch is cut */
+	bool replaying;
 };
 
 static size_t n_watches;
@@ -134,7 +136,7 @@ static bool send_line(struct ks_watch *w, const char *type, struct ks_ver *ver,
 	evbuffer_free(b);
 	w->sent++;
 	ks_stats_watch_events(1);
-	if (pending_out(w) > KS_WATCH_MAX_OUT) {
+	if (!w->replaying && pending_out(w) > w->max_out) {
 		jf_logk(JF_LOG_WARN, JF_FIELDS({"resource", w->res->plural}),
 			"watcher too slow, closing its watch");
 		drop_watch(w);
@@ -388,15 +390,19 @@ void ks_watch_start(struct ks_req *q)
 	tv.tv_usec = 0;
 	w->timer = evtimer_new(ks.base, timeout_cb, w);
 	evtimer_add(w->timer, &tv);
+	/* the backlog of the initial events or the replay does not count
+	 * against the slow-watcher limit: only what piles up after it */
+	w->replaying = true;
 	if (!from) {
 		size_t n;
 		struct ks_obj **all = ks_store_sorted(r, &n);
 
 		for (size_t i = 0; i < n; i++) {
-			if (ver_matches(w, all[i]->ver) &&
-			    !send_line(w, "ADDED", all[i]->ver, NULL, 0))
-				return;
+			if (ver_matches(w, all[i]->ver))
+				send_line(w, "ADDED", all[i]->ver, NULL, 0);
 		}
+		w->replaying = false;
+		w->max_out = pending_out(w) + ks.o.watch_max_pending;
 		return;
 	}
 	/* replay history after from (binary search in the ring) */
