@@ -1,6 +1,7 @@
 /* check_kubesim.c - kubesim's API semantics over HTTPS: auth, CRUD and
  * Status errors, optimistic concurrency, generation and status rules,
  * patches, lists, CRD serving and discovery, deletion and GC. */
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -776,6 +777,73 @@ START_TEST(test_namespace_and_crd_deletion)
 }
 END_TEST
 
+/* Flags: each case starts its own kubesim. */
+START_TEST(test_flags)
+{
+	static const char *const plain[] = {"--plain-http", NULL};
+	static const char *const tok[] = {"--token", "s3cret", "--faults",
+					  "throttle-rate=1,retry-after=3",
+					  NULL};
+	struct jf_testenv e2;
+	struct jf_testresp r;
+	char *kc;
+	int st;
+
+	ck_assert_int_eq(jf_testenv_start(&e2, plain), 0);
+	ck_assert_int_eq(strncmp(e2.server, "http://127.0.0.1:", 17), 0);
+	ck_assert_ptr_null(e2.ca_pem);
+	ck_assert_int_eq(jf_test_req_token(&e2, NULL, "GET",
+					   "/api/v1/namespaces/default", NULL,
+					   NULL),
+			 200);
+	st = jf_testenv_stop(&e2);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(jf_testenv_start(&e2, tok), 0);
+	ck_assert_str_eq(e2.token, "s3cret");
+	kc = jf_test_slurp(e2.kubeconfig, NULL);
+	ck_assert_ptr_nonnull(strstr(kc, "token: s3cret"));
+	free(kc);
+	ck_assert_int_eq(jf_test_request(&e2, "GET", CM, NULL, NULL, &r), 0);
+	ck_assert_int_eq(r.code, 429);
+	ck_assert_str_eq(r.retry_after, "3");
+	jf_testresp_release(&r);
+	st = jf_testenv_stop(&e2);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
+START_TEST(test_bad_flags_exit_2)
+{
+	static const char *const bad[][3] = {
+		{"--faults", "error-rate=x", NULL},
+		{"--faults", "nonsense=1", NULL},
+		{"--sim-duration", "5 parsecs", NULL},
+		{"--listen", "256.1.1.1:0", NULL},
+	};
+	const char *bindir = getenv("JF_BIN_DIR");
+	char bin[512];
+
+	snprintf(bin, sizeof(bin), "%s/kubesim",
+		 bindir && *bindir ? bindir : "build/bin");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			int fd = open("/dev/null", O_WRONLY);
+
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execl(bin, bin, bad[i][0], bad[i][1], (char *)NULL);
+			_exit(127);
+		}
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2,
+			      "%s %s: status %d", bad[i][0], bad[i][1], st);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kubesim");
@@ -806,6 +874,14 @@ static Suite *suite(void)
 		tcase_add_checked_fixture(tc, env_up, env_down);
 		tcase_set_timeout(tc, 30);
 		tcase_add_test(tc, cases[i].t);
+		suite_add_tcase(s, tc);
+	}
+	{
+		TCase *tc = tcase_create("flags");
+
+		tcase_set_timeout(tc, 30);
+		tcase_add_test(tc, test_flags);
+		tcase_add_test(tc, test_bad_flags_exit_2);
 		suite_add_tcase(s, tc);
 	}
 	return s;
