@@ -375,12 +375,17 @@ static void on_call_timer(evutil_socket_t fd, short what, void *arg)
 		k8s_call_free(call);
 		return;
 	}
-	/* Every attempt takes a token from the client-side bucket. */
-	wait = k8s_bucket_reserve(&call->c->bucket, jf_mono_ms());
-	if (wait > 0) {
-		k8s_call_schedule(call, wait);
-		return;
+	/* Every attempt takes one token from the client-side bucket; a
+	 * reservation that must wait comes back here holding it. */
+	if (!call->reserved) {
+		wait = k8s_bucket_reserve(&call->c->bucket, jf_mono_ms());
+		if (wait > 0) {
+			call->reserved = true;
+			k8s_call_schedule(call, wait);
+			return;
+		}
 	}
+	call->reserved = false;
 	launch(call);
 }
 

@@ -57,6 +57,7 @@ struct jf_k8s_call {
 	bool in_multi;
 	bool cancelled;
 	bool auth_retried;
+	bool reserved; /* holds a bucket token, waiting for its time */
 
 	enum jf_k8s_verb verb;
 	enum jf_k8s_patch_type patch_type;
