@@ -532,12 +532,18 @@ START_TEST(test_event_loop_never_blocked)
 	faults("{\"reset\":true}");
 	ck_assert_int_eq(a.ndone, N);
 	ck_assert_int_eq(a.r.err, 0);
-	/* all N ran concurrently: far less than N x 400 ms */
-	ck_assert_msg(took < 4000, "took %lld ms", (long long)took);
-	/* the 10 ms timer kept firing the whole time */
-	ck_assert_msg(t.max_gap_ms < 100, "max gap %lld ms",
-		      (long long)t.max_gap_ms);
-	ck_assert_int_ge(t.ticks, (int)(took / 10 / 2));
+	fprintf(stderr,
+		"loop: %d requests in %lld ms, %d ticks, max gap %lld ms\n", N,
+		(long long)took, t.ticks, (long long)t.max_gap_ms);
+	/* (under valgrind the TLS handshakes alone take CPU seconds) */
+	if (!getenv("JF_VALGRIND")) {
+		/* all N ran concurrently: far less than N x 400 ms */
+		ck_assert_msg(took < 4000, "took %lld ms", (long long)took);
+		/* the 10 ms timer kept firing the whole time */
+		ck_assert_msg(t.max_gap_ms < 100, "max gap %lld ms",
+			      (long long)t.max_gap_ms);
+		ck_assert_int_ge(t.ticks, (int)(took / 10 / 2));
+	}
 	ck_assert_int_eq(jf_k8s_client_inflight(c), 0);
 	jf_k8s_response_release(&a.r);
 	event_free(t.ev);
