@@ -294,8 +294,10 @@ static void list_done(struct jf_k8s_response *r, void *arg)
 	items = cJSON_GetObjectItemCaseSensitive(r->body, "items");
 	rv = jf_json_str(r->body, "metadata.resourceVersion", "");
 	cont = jf_json_str(r->body, "metadata.continue", "");
-	if (!cJSON_IsArray(items) && !cJSON_IsNull(items) && items) {
-		backoff(inf, STEP_LIST, "list failed", "no items array");
+	if ((!cJSON_IsArray(items) && !cJSON_IsNull(items) && items) ||
+	    (!*cont && !*rv)) {
+		backoff(inf, STEP_LIST, "list failed",
+			"no items array or no resourceVersion");
 		return;
 	}
 	while (items && (item = items->child) && !inf->stopped) {
@@ -331,6 +333,7 @@ static int on_event(struct jf_k8s_event *ev, void *arg)
 {
 	struct jf_informer *inf = arg;
 	char *rv;
+	int err;
 
 	if (inf->stopped)
 		return 1;
@@ -348,7 +351,8 @@ static int on_event(struct jf_k8s_event *ev, void *arg)
 			JF_FIELDS({"informer", inf->name},
 				  {"reason", ev->reason}, {"err", ev->message}),
 			"watch error event");
-		return jf_k8s_code_to_err(ev->code, ev->reason);
+		err = jf_k8s_code_to_err(ev->code, ev->reason);
+		return err ? err : -JF_ESERVER;
 	default:
 		break;
 	}
