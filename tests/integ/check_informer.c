@@ -153,6 +153,32 @@ static void pump(struct event_base *base)
 	event_base_loop(base, EVLOOP_NONBLOCK);
 }
 
+static int server_watches(void)
+{
+	cJSON *st = NULL;
+	int n;
+
+	ck_assert_int_eq(
+		jf_test_req(&env, "GET", "/kubesim/stats", NULL, NULL, &st),
+		200);
+	n = (int)jf_json_int(st, "watches_current", -1);
+	cJSON_Delete(st);
+	return n;
+}
+
+/* Runs the loop until the server holds at least one watch. */
+static void wait_server_watch(struct event_base *base)
+{
+	int64_t end = jf_mono_ms() + 10000;
+	struct timeval tick = {0, 20 * 1000};
+
+	while (server_watches() < 1) {
+		ck_assert_msg(jf_mono_ms() < end, "no watch re-established");
+		event_base_loopexit(base, &tick);
+		event_base_dispatch(base);
+	}
+}
+
 static bool synced(void *arg)
 {
 	return jf_informer_has_synced(arg);
@@ -343,14 +369,21 @@ START_TEST(test_resume_after_drop_no_loss_no_dup)
 	ck_assert_int_eq(jf_informer_start(inf), 0);
 	ck_assert(run_until(base, synced, inf, 10000));
 	ck_assert_int_eq(r.adds, 20);
+	wait_server_watch(base);
 	for (int round = 0; round < 5; round++) {
 		for (int i = 0; i < 10; i++) {
 			snprintf(name, sizeof(name), "r%d-%d", round, i);
 			mk("inf1", name, "b");
 			pump(base);
 			upd("inf1", name, "c", i);
-			if (i == 5)
-				drop_watches();
+			if (i == 5) {
+				/* cut the stream mid-way; changes made
+				 * before it is back must not be lost */
+				ck_assert_int_ge(drop_watches(), 1);
+				mk("inf1", "gap", "b");
+				del("inf1", "gap");
+				wait_server_watch(base);
+			}
 			pump(base);
 		}
 		snprintf(name, sizeof(name), "pre%d", round);
@@ -361,13 +394,15 @@ START_TEST(test_resume_after_drop_no_loss_no_dup)
 	jf_informer_get_stats(inf, &st);
 	/* every mutation delivered once, in order; resumed, not relisted */
 	ck_assert_int_eq(r.dup_or_old, 0);
-	ck_assert_int_eq(r.adds, 20 + 50 + 1); /* + the catch-up object */
+	/* + 5 "gap" objects created and deleted while the watch was down,
+	 * + the catch-up object */
+	ck_assert_int_eq(r.adds, 20 + 50 + 5 + 1);
 	ck_assert_int_eq(r.updates, 50);
-	ck_assert_int_eq(r.deletes, 5);
+	ck_assert_int_eq(r.deletes, 5 + 5);
 	ck_assert_int_eq(r.tombstones, 0);
 	ck_assert_uint_eq(st.relists, 0);
 	ck_assert_uint_ge(st.watches, 6);
-	ck_assert_uint_eq(st.events, 50 + 50 + 5 + 1);
+	ck_assert_uint_eq(st.events, 50 + 50 + 5 + 10 + 1);
 	ck_assert_uint_eq(jf_informer_index_count(inf, "app", "c"), 50);
 	ck_assert_uint_eq(jf_informer_index_count(inf, "app", "a"), 15);
 	/* managedFields were stripped before caching */
