@@ -25,6 +25,7 @@ static int find_close(const char *s, size_t len, size_t open, size_t *end,
 	struct jf_buf pool;
 	struct lexer lx;
 	struct token t;
+	const char *next = strstr(s + open + 2, "}}");
 	size_t i;
 	int err = 0;
 
@@ -40,9 +41,18 @@ static int find_close(const char *s, size_t len, size_t open, size_t *end,
 			*end = i;
 			break;
 		}
-		if (i >= len || !strstr(s + i, "}}")) {
+		/* the next "}}" at or after i, searched forward only once */
+		if (next && next < s + i)
+			next = strstr(s + i, "}}");
+		if (i >= len || !next) {
 			err = xerr_set(er, -JF_EPARSE, (uint32_t)open,
 				       "unclosed '{{'");
+			break;
+		}
+		if (i - open - 2 > JF_EXPR_MAX_LEN) {
+			err = xerr_set(er, -JF_EPARSE, (uint32_t)open,
+				       "placeholder is longer than %d bytes",
+				       JF_EXPR_MAX_LEN);
 			break;
 		}
 		err = lex_next(&lx, &t, er);

@@ -1517,6 +1517,33 @@ START_TEST(test_tmpl_has_and_check)
 }
 END_TEST
 
+/* Long templates: the placeholder scan is linear and bounded. */
+START_TEST(test_tmpl_long)
+{
+	struct jf_errmsg e = {{0}};
+	size_t n = 600000;
+	char *s = repeat(' ', n), *out = NULL;
+	double t0 = now_s();
+
+	/* a placeholder that never ends before a far "}}" */
+	memcpy(s, "{{", 2);
+	for (size_t i = 3; i + 2 < n; i += 2)
+		s[i] = 'a';
+	memcpy(s + n - 2, "}}", 2);
+	ck_assert_int_eq(jf_tmpl_render(s, env, &out, &e), -JF_EPARSE);
+	ck_assert_str_eq(e.msg, "col 1: placeholder is longer than 4096 bytes");
+	/* many short placeholders */
+	for (size_t i = 0; i + 5 <= n; i += 5)
+		memcpy(s + i, "{{1}}", 5);
+	ck_assert_int_eq(jf_tmpl_render(s, env, &out, &e), 0);
+	ck_assert_uint_eq(strlen(out), n / 5);
+	ck_assert(strspn(out, "1") == n / 5);
+	free(out);
+	ck_assert_msg(now_s() - t0 < 10.0, "took %.2fs", now_s() - t0);
+	free(s);
+}
+END_TEST
+
 /* --- API behaviour --------------------------------------------------------*/
 
 START_TEST(test_compile_once_eval_many)
@@ -1731,7 +1758,9 @@ static Suite *expr_suite(void)
 
 	tc = tcase_create("tmpl_api");
 	tcase_add_checked_fixture(tc, env_setup, env_teardown);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_tmpl_has_and_check);
+	tcase_add_test(tc, test_tmpl_long);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");
