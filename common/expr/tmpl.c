@@ -17,6 +17,17 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Offset of the first "}}" at or after i, or len. (Not strstr(): its
+ * sanitizer interceptor reads the whole rest of the string each time.) */
+static size_t next_close(const char *s, size_t len, size_t i)
+{
+	for (; i + 1 < len; i++) {
+		if (s[i] == '}' && s[i + 1] == '}')
+			return i;
+	}
+	return len;
+}
+
 /* Finds the "}}" closing the placeholder opened at s[open]; *end is its
  * offset. Errors are relative to s. */
 static int find_close(const char *s, size_t len, size_t open, size_t *end,
@@ -25,8 +36,7 @@ static int find_close(const char *s, size_t len, size_t open, size_t *end,
 	struct jf_buf pool;
 	struct lexer lx;
 	struct token t;
-	const char *next = strstr(s + open + 2, "}}");
-	size_t i;
+	size_t next = next_close(s, len, open + 2), i;
 	int err = 0;
 
 	jf_buf_init(&pool, 0);
@@ -42,9 +52,9 @@ static int find_close(const char *s, size_t len, size_t open, size_t *end,
 			break;
 		}
 		/* the next "}}" at or after i, searched forward only once */
-		if (next && next < s + i)
-			next = strstr(s + i, "}}");
-		if (i >= len || !next) {
+		if (next < i)
+			next = next_close(s, len, i);
+		if (i >= len || next >= len) {
 			err = xerr_set(er, -JF_EPARSE, (uint32_t)open,
 				       "unclosed '{{'");
 			break;
