@@ -219,8 +219,13 @@ static char **collect(bool (*pred)(const struct ks_obj *, const void *),
 				if (!pred(o, arg))
 					continue;
 				if (k == cap) {
+					char **bigger = realloc(
+						out, 2 * cap * sizeof(*out));
+
+					if (!bigger)
+						abort();
+					out = bigger;
 					cap *= 2;
-					out = realloc(out, cap * sizeof(*out));
 				}
 				out[k++] = strdup(o->uid);
 			}

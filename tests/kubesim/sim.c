@@ -163,8 +163,9 @@ static void write_status(struct sim_job *j, const char *phase,
 							     : 0,
 					   dur, sizeof(dur)));
 	conds = cJSON_AddArrayToObject(st, "conditions");
-	cJSON_ArrayForEach (t, jf_json_at(o->json, "status.conditions"))
+	cJSON_ArrayForEach (t, jf_json_at(o->json, "status.conditions")) {
 		cJSON_AddItemToArray(conds, cJSON_Duplicate(t, 1));
+	}
 	old = jf_json_at(o->json, "status.state.phase");
 	if (!cJSON_IsString(old) || strcmp(old->valuestring, phase)) {
 		c = cJSON_CreateObject();
@@ -328,8 +329,9 @@ void ks_sim_job_created(struct ks_obj *o)
 		snprintf(j->result, sizeof(j->result), "Failed");
 	j->pod_failures = pf ? atoi(pf) : 0;
 	j->max_retry = (int)jf_json_int(job, "spec.maxRetry", 3);
-	cJSON_ArrayForEach (t, jf_json_at(job, "spec.tasks"))
+	cJSON_ArrayForEach (t, jf_json_at(job, "spec.tasks")) {
 		j->replicas += (int)jf_json_int(t, "replicas", 1);
+	}
 	ks_map_put(&jobs, &j->n);
 	j->state = S_PENDING;
 	write_status(j, "Pending", NULL, NULL);
