@@ -195,6 +195,25 @@ static double ks_cpu_ms(void)
 	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* kubesim's resident set size, in MiB. */
+static double ks_rss_mb(void)
+{
+	char path[64], line[256];
+	double kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)env.pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = atof(line + 6);
+	}
+	fclose(f);
+	return kb / 1024;
+}
+
 static int perf_n(void)
 {
 	const char *e = getenv("KS_PERF_N");
@@ -306,9 +325,9 @@ START_TEST(test_volcano_jobs)
 	cpu = ks_cpu_ms() - cpu;
 	printf("PERF jobs=%d jobs_per_s=%.0f (each: 1 create + 3 status "
 	       "writes; includes polling LISTs) kubesim_cpu_ms=%.0f "
-	       "resource_version=%lld\n",
+	       "resource_version=%lld kubesim_rss_mb=%.0f\n",
 	       n, n * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1), cpu,
-	       (long long)jf_json_int(o, "resource_version", 0));
+	       (long long)jf_json_int(o, "resource_version", 0), ks_rss_mb());
 	cJSON_Delete(o);
 }
 END_TEST

@@ -276,6 +276,44 @@ START_TEST(test_watch_fanout_many)
 }
 END_TEST
 
+START_TEST(test_watch_survives_crd_update)
+{
+	struct jf_testwatch *w;
+	cJSON *ev = NULL;
+	const char *wg = "/apis/example.com/v1/namespaces/default/widgets";
+	int bookmarks = 0;
+
+	add_widget_crd();
+	ck_assert_int_eq(jf_testwatch_open(&env,
+					   "/apis/example.com/v1/namespaces/"
+					   "default/widgets?watch=true&"
+					   "allowWatchBookmarks=true",
+					   &w),
+			 0);
+	/* re-applying the CRD replaces the served type's description */
+	ck_assert_int_eq(req_ct("PATCH",
+				"/apis/apiextensions.k8s.io/v1/"
+				"customresourcedefinitions/widgets.example.com",
+				"application/merge-patch+json",
+				"{\"spec\":{\"names\":{\"shortNames\":[\"wg\","
+				"\"wdg\"]}}}",
+				NULL),
+			 200);
+	REQ_EXPECT(201, "POST", wg, "{\"metadata\":{\"name\":\"a\"}}");
+	expect_event(w, "ADDED", "a");
+	while (bookmarks < 2 && jf_testwatch_next(w, 2000, &ev) == 0) {
+		ck_assert_str_eq(jstr(ev, "type"), "BOOKMARK");
+		ck_assert_str_eq(jstr(ev, "object.apiVersion"),
+				 "example.com/v1");
+		ck_assert_str_eq(jstr(ev, "object.kind"), "Widget");
+		bookmarks++;
+		cJSON_Delete(ev);
+	}
+	ck_assert_int_eq(bookmarks, 2);
+	jf_testwatch_close(w);
+}
+END_TEST
+
 static const char *const small_pending[] = {"--watch-max-pending", "262144",
 					    NULL};
 
@@ -333,6 +371,7 @@ static Suite *suite(void)
 		{"initial_events", test_watch_send_initial_events},
 		{"selectors", test_watch_selectors},
 		{"fanout", test_watch_fanout_many},
+		{"crd_update", test_watch_survives_crd_update},
 	};
 
 	extra_args = fast_bookmarks;

@@ -198,6 +198,7 @@ void ks_req_free(struct ks_req *q)
 		free(q->query);
 	}
 	free(q->body);
+	free(q->version);
 	free(q->ns);
 	free(q->name);
 	free(q->sub);
@@ -292,7 +293,7 @@ static bool route_resource(struct ks_req *q, char **s, int n)
 	if (!r || !r->served || !ks_res_version(r, version))
 		return false;
 	q->res = r;
-	q->version = ks_res_version(r, version)->name;
+	q->version = strdup(ks_res_version(r, version)->name);
 	if (n - i >= 2)
 		q->name = strdup(s[i + 1]);
 	if (n - i == 3)

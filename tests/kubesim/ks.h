@@ -244,7 +244,7 @@ struct ks_req {
 	const char *accept;
 	/* routing */
 	struct ks_res *res;
-	const char *version;
+	char *version;         /* owned: a CRD update may free its own */
 	char *ns, *name, *sub; /* decoded path segments (owned) */
 	const char *verb;      /* Kubernetes verb for stats */
 	int code;	       /* response code sent */

@@ -312,6 +312,12 @@ void ks_watch_start(struct ks_req *q)
 	struct timeval tv;
 	struct evhttp_connection *c;
 
+	if (!evhttp_request_get_connection(q->req)) {
+		/* the client left while the request was delayed */
+		evhttp_request_free(q->req);
+		q->req = NULL;
+		return;
+	}
 	if (ks_query(q, "sendInitialEvents")) {
 		cJSON *causes = cJSON_CreateArray(), *c1 = cJSON_CreateObject();
 
