@@ -484,8 +484,27 @@ START_TEST(test_patch_types)
 				"\"spec\":{\"color\":\"blue\"}}",
 				&o),
 			 200);
-	ck_assert_int_eq(jf_json_int(o, "spec.size", 0), 2);
+	/* size is no longer applied by t: removed, then defaulted */
+	ck_assert_int_eq(jf_json_int(o, "spec.size", 0), 1);
 	ck_assert_str_eq(jstr(o, "spec.color"), "blue");
+	cJSON_Delete(o);
+	/* a field the manager applied before and not now is removed; other
+	 * managers' fields stay */
+	ck_assert_int_eq(req_ct("PATCH", WG "/w2?fieldManager=other",
+				"application/merge-patch+json",
+				"{\"metadata\":{\"labels\":{\"o\":\"1\"}}}",
+				NULL),
+			 200);
+	ck_assert_int_eq(req_ct("PATCH", WG "/w2?fieldManager=t",
+				"application/apply-patch+yaml",
+				"{\"apiVersion\":\"example.com/v1\",\"kind\":"
+				"\"Widget\",\"metadata\":{\"name\":\"w2\"},"
+				"\"spec\":{\"size\":4}}",
+				&o),
+			 200);
+	ck_assert_int_eq(jf_json_int(o, "spec.size", 0), 4);
+	ck_assert_ptr_null(jf_json_at(o, "spec.color"));
+	ck_assert_str_eq(jstr(o, "metadata.labels.o"), "1");
 	cJSON_Delete(o);
 	/* unknown patch type */
 	ck_assert_int_eq(req_ct("PATCH", WG "/w", "text/plain", "x", NULL),

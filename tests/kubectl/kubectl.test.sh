@@ -109,6 +109,12 @@ sed -i 's/a: "1"/a: "2"/' "$T/cm.yaml"
 check ssa_update 'configmap/ssa serverside-applied' -- \
 	kubectl apply --server-side -f "$T/cm.yaml"
 check ssa_value '^2$' -- kubectl get cm ssa -o 'jsonpath={.data.a}'
+printf '  b: "x"\n' >>"$T/cm.yaml"
+check ssa_add 'serverside-applied' -- kubectl apply --server-side -f "$T/cm.yaml"
+check ssa_added '^x$' -- kubectl get cm ssa -o 'jsonpath={.data.b}'
+sed -i '/  b: "x"/d' "$T/cm.yaml"
+check ssa_remove 'serverside-applied' -- kubectl apply --server-side -f "$T/cm.yaml"
+check ssa_removed '^2-$' -- kubectl get cm ssa -o 'jsonpath={.data.a}-{.data.b}'
 check csa_builtin 'configmap/ssa2 created' -- sh -c \
 	"sed 's/name: ssa/name: ssa2/' '$T/cm.yaml' | kubectl apply -f -"
 check csa_builtin_change 'configmap/ssa2 configured' -- sh -c \

@@ -67,6 +67,7 @@ struct ks_obj {
 	cJSON *json;
 	struct ks_ver *ver;
 	char uid[40];
+	cJSON *applied;	 /* server-side apply: field manager -> last config */
 	bool has_owners; /* metadata.ownerReferences is not empty */
 	bool deleting;	 /* metadata.deletionTimestamp is set */
 };
@@ -244,7 +245,7 @@ struct ks_req {
 	const char *accept;
 	/* routing */
 	struct ks_res *res;
-	char *version;         /* owned: a CRD update may free its own */
+	char *version;	       /* owned: a CRD update may free its own */
 	char *ns, *name, *sub; /* decoded path segments (owned) */
 	const char *verb;      /* Kubernetes verb for stats */
 	int code;	       /* response code sent */

@@ -203,10 +203,56 @@ static int parse_patch_body(struct ks_req *q, bool yaml_ok, cJSON **out)
 	return 0;
 }
 
+/* Server-side apply owns what a manager applied: a field it applied
+ * before and not now is removed (other managers' fields are not tracked:
+ * simplified). */
+static void remove_unowned(cJSON *target, const cJSON *prev, const cJSON *cur,
+			   int depth)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach (p, prev) {
+		const cJSON *c =
+			cJSON_GetObjectItemCaseSensitive(cur, p->string);
+		cJSON *t = cJSON_GetObjectItemCaseSensitive(target, p->string);
+
+		if (!t || (!depth && (!strcmp(p->string, "apiVersion") ||
+				      !strcmp(p->string, "kind") ||
+				      !strcmp(p->string, "status"))))
+			continue;
+		if (!c) {
+			if (depth == 1 && (!strcmp(p->string, "name") ||
+					   !strcmp(p->string, "namespace")))
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(target,
+								p->string);
+		} else if (cJSON_IsObject(p) && cJSON_IsObject(c) &&
+			   cJSON_IsObject(t)) {
+			remove_unowned(t, p, c, depth + 1);
+		}
+	}
+}
+
+static void record_applied(struct ks_req *q, const char *fm,
+			   const cJSON *applied)
+{
+	struct ks_obj *o;
+
+	if (q->code != 200 && q->code != 201)
+		return;
+	o = ks_store_get(q->res, q->ns, q->name);
+	if (!o)
+		return;
+	if (!o->applied)
+		o->applied = cJSON_CreateObject();
+	jf_json_set(o->applied, fm, cJSON_Duplicate(applied, 1));
+}
+
 static void do_apply(struct ks_req *q, struct ks_obj *o)
 {
 	const char *fm = ks_query(q, "fieldManager");
-	cJSON *body, *nw;
+	cJSON *body, *nw, *applied;
+	const cJSON *prev;
 	const char *bn;
 
 	if (!fm || !*fm) {
@@ -249,12 +295,21 @@ static void do_apply(struct ks_req *q, struct ks_obj *o)
 			ks_reply_notfound(q, q->res, q->name);
 			return;
 		}
+		applied = cJSON_Duplicate(body, 1);
 		ks_rest_create_with(q, body);
+		record_applied(q, fm, applied);
+		cJSON_Delete(applied);
 		return;
 	}
+	applied = cJSON_Duplicate(body, 1);
 	nw = jf_json_merge_apply(cJSON_Duplicate(o->json, 1), body);
 	cJSON_Delete(body);
+	prev = cJSON_GetObjectItemCaseSensitive(o->applied, fm);
+	if (prev)
+		remove_unowned(nw, prev, applied, 0);
 	ks_rest_update_with(q, o, nw, false);
+	record_applied(q, fm, applied);
+	cJSON_Delete(applied);
 }
 
 void ks_rest_patch(struct ks_req *q)

@@ -299,6 +299,7 @@ void ks_store_remove(struct ks_obj *o)
 	ks_hook_removed(r, o->json);
 	ks_gc_removed(r, o->json);
 	ks_ver_unref(o->ver);
+	cJSON_Delete(o->applied);
 	cJSON_Delete(o->json);
 	free(o->key);
 	free(o);
@@ -346,6 +347,7 @@ void ks_store_free_res(struct ks_res *r)
 			next = h->next;
 			ks_map_del(&ks.uids, o->uid);
 			ks_ver_unref(o->ver);
+			cJSON_Delete(o->applied);
 			cJSON_Delete(o->json);
 			free(o->key);
 			free(o);
