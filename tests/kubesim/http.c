@@ -45,6 +45,18 @@ static void count_request(struct ks_req *q, int code)
 	char res[160];
 
 	q->code = code;
+	if (jf_log_threshold <= JF_LOG_DEBUG) {
+		char ms[24], cs[8];
+
+		snprintf(ms, sizeof(ms), "%lld",
+			 (long long)(jf_now_ms() - q->recv_ms));
+		snprintf(cs, sizeof(cs), "%d", code);
+		jf_logk(JF_LOG_DEBUG,
+			JF_FIELDS({"verb", q->verb}, {"code", cs},
+				  {"ms", ms},
+				  {"uri", evhttp_request_get_uri(q->req)}),
+			"request");
+	}
 	if (q->verb && !strcmp(q->verb, "control"))
 		return;
 	if (!q->res) {
