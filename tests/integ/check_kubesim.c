@@ -627,6 +627,29 @@ START_TEST(test_list_selectors_paging)
 	ck_assert_int_eq(pages, 3);
 	ck_assert_str_eq(seen, "c0,c1,c2,c3,c4,c5,c6,");
 	ck_assert_int_eq(req("GET", CM "?continue=garbage", NULL, NULL), 400);
+	/* per-resource field labels: events by involvedObject (kubectl
+	 * describe), unsupported labels are 400 */
+	REQ_EXPECT(201, "POST", "/api/v1/namespaces/default/events",
+		   "{\"metadata\":{\"name\":\"e1\"},\"involvedObject\":{"
+		   "\"kind\":\"JobFlow\",\"name\":\"f\"},\"reason\":\"X\"}");
+	REQ_EXPECT(201, "POST", "/api/v1/namespaces/default/events",
+		   "{\"metadata\":{\"name\":\"e2\"},\"involvedObject\":{"
+		   "\"kind\":\"JobFlow\",\"name\":\"g\"},\"reason\":\"X\"}");
+	ck_assert_int_eq(req("GET",
+			     "/api/v1/namespaces/default/events?fieldSelector="
+			     "involvedObject.name%3Df,involvedObject.kind%3D"
+			     "JobFlow",
+			     NULL, &o),
+			 200);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(o, "items")),
+			 1);
+	ck_assert_str_eq(jstr(o, "items[0].metadata.name"), "e1");
+	cJSON_Delete(o);
+	ck_assert_int_eq(req("GET", CM "?fieldSelector=involvedObject.name%3Df",
+			     NULL, &o),
+			 400);
+	ck_assert_str_eq(jstr(o, "reason"), "BadRequest");
+	cJSON_Delete(o);
 }
 END_TEST
 

@@ -240,6 +240,27 @@ START_TEST(test_watch_selectors)
 	ck_assert_int_eq(jf_testwatch_next(wf, 300, &ev), -ETIMEDOUT);
 	jf_testwatch_close(w);
 	jf_testwatch_close(wf);
+	/* a watch on events by involvedObject */
+	{
+		struct jf_testwatch *we;
+
+		ck_assert_int_eq(
+			jf_testwatch_open(&env,
+					  "/api/v1/namespaces/default/events?"
+					  "watch=true&fieldSelector="
+					  "involvedObject.name%3Dm",
+					  &we),
+			0);
+		REQ_EXPECT(201, "POST", "/api/v1/namespaces/default/events",
+			   "{\"metadata\":{\"name\":\"x1\"},"
+			   "\"involvedObject\":{\"name\":\"n\"}}");
+		REQ_EXPECT(201, "POST", "/api/v1/namespaces/default/events",
+			   "{\"metadata\":{\"name\":\"x2\"},"
+			   "\"involvedObject\":{\"name\":\"m\"}}");
+		expect_event(we, "ADDED", "x2");
+		ck_assert_int_eq(jf_testwatch_next(we, 300, &ev), -ETIMEDOUT);
+		jf_testwatch_close(we);
+	}
 	/* bad selectors are 400 */
 	ck_assert_int_eq(req("GET", CM "?watch=true&fieldSelector=spec.x%3D1",
 			     NULL, NULL),

@@ -52,8 +52,7 @@ static void count_request(struct ks_req *q, int code)
 			 (long long)(jf_now_ms() - q->recv_ms));
 		snprintf(cs, sizeof(cs), "%d", code);
 		jf_logk(JF_LOG_DEBUG,
-			JF_FIELDS({"verb", q->verb}, {"code", cs},
-				  {"ms", ms},
+			JF_FIELDS({"verb", q->verb}, {"code", cs}, {"ms", ms},
 				  {"uri", evhttp_request_get_uri(q->req)}),
 			"request");
 	}

@@ -129,6 +129,8 @@ const char *ks_res_qualified(const struct ks_res *r, char *buf, size_t cap);
 /* "Job.batch.volcano.sh" / "ConfigMap" into buf. */
 const char *ks_res_qualified_kind(const struct ks_res *r, char *buf,
 				  size_t cap);
+/* Field selector labels r supports (NULL-terminated). */
+const char *const *ks_res_fields(const struct ks_res *r);
 void ks_registry_init(void);
 void ks_registry_free(void);
 /* Registers or updates the type served by a CRD object (borrowed). */

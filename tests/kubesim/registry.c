@@ -289,3 +289,51 @@ int ks_registry_apply_crd(const cJSON *crd, char *msg, size_t cap)
 	r->served = true;
 	return 0;
 }
+
+/* Field selectors kube-apiserver supports per resource (beyond
+ * metadata.name and metadata.namespace, which every resource has). */
+const char *const *ks_res_fields(const struct ks_res *r)
+{
+	static const char *const meta[] = {"metadata.name",
+					   "metadata.namespace", NULL};
+	static const char *const events[] = {"metadata.name",
+					     "metadata.namespace",
+					     "involvedObject.kind",
+					     "involvedObject.namespace",
+					     "involvedObject.name",
+					     "involvedObject.uid",
+					     "involvedObject.apiVersion",
+					     "involvedObject.resourceVersion",
+					     "involvedObject.fieldPath",
+					     "reason",
+					     "reportingComponent",
+					     "source",
+					     "type",
+					     NULL};
+	static const char *const pods[] = {"metadata.name",
+					   "metadata.namespace",
+					   "spec.nodeName",
+					   "spec.restartPolicy",
+					   "spec.schedulerName",
+					   "spec.serviceAccountName",
+					   "status.phase",
+					   "status.podIP",
+					   "status.nominatedNodeName",
+					   NULL};
+	static const char *const secrets[] = {
+		"metadata.name", "metadata.namespace", "type", NULL};
+	static const char *const namespaces[] = {
+		"metadata.name", "metadata.namespace", "status.phase", NULL};
+
+	if (!r->builtin)
+		return meta;
+	if (!strcmp(r->plural, "events"))
+		return events;
+	if (!strcmp(r->plural, "pods"))
+		return pods;
+	if (!strcmp(r->plural, "secrets"))
+		return secrets;
+	if (!strcmp(r->plural, "namespaces"))
+		return namespaces;
+	return meta;
+}

@@ -388,9 +388,6 @@ static char *unb64(const char *s)
 	return out;
 }
 
-static const char *const list_fields[] = {"metadata.name", "metadata.namespace",
-					  NULL};
-
 void ks_rest_list(struct ks_req *q)
 {
 	struct ks_res *r = q->res;
@@ -414,8 +411,8 @@ void ks_rest_list(struct ks_req *q)
 				"unable to parse requirement: %s", msg);
 		return;
 	}
-	if (fs &&
-	    ks_field_selector_parse(fs, list_fields, &fsel, msg, sizeof(msg))) {
+	if (fs && ks_field_selector_parse(fs, ks_res_fields(r), &fsel, msg,
+					  sizeof(msg))) {
 		ks_selector_free(lsel);
 		ks_reply_status(q, 400, "BadRequest", NULL, NULL, NULL, "%s",
 				msg);

@@ -26,6 +26,7 @@ struct ks_watch {
 	struct ks_selector *lsel;
 	struct ks_field_selector *fsel;
 	bool bookmarks;
+	bool fsel_full; /* the field selector needs more than metadata */
 	struct event *timer;
 	uint64_t sent;
 	size_t max_out; /* pending output allowed before the watch is cut */
@@ -152,12 +153,17 @@ static bool ver_matches(const struct ks_watch *w, const struct ks_ver *v)
 	if (w->lsel && !ks_selector_match(w->lsel, v->labels))
 		return false;
 	if (w->fsel) {
-		cJSON *o = cJSON_CreateObject(), *md = cJSON_CreateObject();
+		cJSON *o, *md;
 		bool ok;
 
-		cJSON_AddItemToObject(o, "metadata", md);
-		cJSON_AddStringToObject(md, "name", v->name);
-		cJSON_AddStringToObject(md, "namespace", v->ns);
+		if (w->fsel_full) {
+			o = cJSON_Parse(v->raw);
+		} else {
+			o = cJSON_CreateObject();
+			md = cJSON_AddObjectToObject(o, "metadata");
+			cJSON_AddStringToObject(md, "name", v->name);
+			cJSON_AddStringToObject(md, "namespace", v->ns);
+		}
 		ok = ks_field_selector_match(w->fsel, o);
 		cJSON_Delete(o);
 		if (!ok)
@@ -293,9 +299,6 @@ static void send_expired(struct ks_req *q, uint64_t rv, uint64_t oldest)
 	q->req = NULL;
 }
 
-static const char *const watch_fields[] = {"metadata.name",
-					   "metadata.namespace", NULL};
-
 void ks_watch_start(struct ks_req *q)
 {
 	struct ks_res *r = q->res;
@@ -342,7 +345,7 @@ void ks_watch_start(struct ks_req *q)
 				"unable to parse requirement: %s", msg);
 		return;
 	}
-	if (fs && ks_field_selector_parse(fs, watch_fields, &fsel, msg,
+	if (fs && ks_field_selector_parse(fs, ks_res_fields(r), &fsel, msg,
 					  sizeof(msg))) {
 		ks_selector_free(lsel);
 		ks_reply_status(q, 400, "BadRequest", NULL, NULL, NULL, "%s",
@@ -374,6 +377,11 @@ void ks_watch_start(struct ks_req *q)
 	w->lsel = lsel;
 	w->fsel = fsel;
 	w->bookmarks = ks_query_true(q, "allowWatchBookmarks");
+	w->fsel_full =
+		fs && (strstr(fs, "involvedObject.") || strstr(fs, "spec.") ||
+		       strstr(fs, "status.") || strstr(fs, "type") ||
+		       strstr(fs, "reason") || strstr(fs, "source") ||
+		       strstr(fs, "reportingComponent"));
 	w->next = r->watches;
 	if (r->watches)
 		r->watches->prev = w;
