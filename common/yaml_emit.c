@@ -158,7 +158,7 @@ static void format_number(double d, char *buf, size_t cap)
 		snprintf(buf, cap, "null");
 		return;
 	}
-	if (d == (double)(long long)d && fabs(d) <= 9007199254740992.0) {
+	if (fabs(d) <= 9007199254740992.0 && d == (double)(long long)d) {
 		snprintf(buf, cap, "%lld", (long long)d);
 		return;
 	}
