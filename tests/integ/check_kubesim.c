@@ -155,6 +155,37 @@ START_TEST(test_bad_input)
 	cJSON_Delete(o);
 	ck_assert_int_eq(req("POST", CM, "{\"metadata\":{}}", &o), 422);
 	cJSON_Delete(o);
+	/* ObjectMeta: label values over 63 characters, bad keys, owner
+	 * references without uid */
+	ck_assert_int_eq(req("POST", CM,
+			     "{\"metadata\":{\"name\":\"l\",\"labels\":{"
+			     "\"flow.volcano.sh/step\":\"a234567890123456789012"
+			     "345678901234567890123456789012345678901234\"}}}",
+			     &o),
+			 422);
+	ck_assert_str_eq(jstr(o, "details.causes[0].field"), "metadata.labels");
+	ck_assert_ptr_nonnull(strstr(jstr(o, "message"),
+				     "must be no more than 63 characters"));
+	cJSON_Delete(o);
+	ck_assert_int_eq(req("POST", CM,
+			     "{\"metadata\":{\"name\":\"l\",\"labels\":{"
+			     "\"bad key\":\"x\"}}}",
+			     &o),
+			 422);
+	cJSON_Delete(o);
+	ck_assert_int_eq(req("POST", CM,
+			     "{\"metadata\":{\"name\":\"l\",\"labels\":{"
+			     "\"volcano.sh/createdByJobFlow\":\"default.f\"},"
+			     "\"ownerReferences\":[{\"apiVersion\":\"v1\","
+			     "\"kind\":\"ConfigMap\",\"name\":\"x\"}]}}",
+			     &o),
+			 422);
+	ck_assert_str_eq(jstr(o, "details.causes[0].field"),
+			 "metadata.ownerReferences.uid");
+	cJSON_Delete(o);
+	REQ_EXPECT(201, "POST",
+		   "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+		   "{\"metadata\":{\"name\":\"system:jobflowd\"}}");
 	ck_assert_int_eq(req("POST", "/api/v1/namespaces/nope/configmaps",
 			     "{\"metadata\":{\"name\":\"a\"}}", &o),
 			 404);

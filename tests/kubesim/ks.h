@@ -277,6 +277,9 @@ void ks_rest_list(struct ks_req *q);
 void ks_rest_patch(struct ks_req *q);
 void ks_rest_delete(struct ks_req *q);
 bool ks_name_valid(const char *name, bool label, char *msg, size_t cap);
+/* ObjectMeta rules (labels, annotations, ownerReferences); appends
+ * causes, returns how many. */
+int ks_validate_meta(const cJSON *obj, cJSON *causes);
 /* Common write path for PUT/PATCH: old object o, candidate new object nw
  * (ownership taken). Writes, replies. */
 void ks_rest_update_with(struct ks_req *q, struct ks_obj *o, cJSON *nw,

@@ -295,6 +295,19 @@ static bool apply_schema(struct ks_req *q, struct ks_res *r, cJSON *obj,
 	return n <= 0;
 }
 
+/* ObjectMeta validation; replies 422 and returns false when invalid. */
+static bool meta_ok(struct ks_req *q, struct ks_res *r, const cJSON *obj,
+		    const char *name)
+{
+	cJSON *causes = cJSON_CreateArray();
+	bool ok = ks_validate_meta(obj, causes) == 0;
+
+	if (!ok)
+		ks_reply_invalid(q, r, name, causes);
+	cJSON_Delete(causes);
+	return ok;
+}
+
 static bool uses_generation(const struct ks_res *r)
 {
 	return !r->builtin || r->has_status;
@@ -597,7 +610,8 @@ void ks_rest_create_with(struct ks_req *q, cJSON *obj)
 	} else {
 		cJSON_DeleteItemFromObjectCaseSensitive(md, "namespace");
 	}
-	if (!ks_name_valid(name, !strcmp(r->plural, "namespaces"), msg,
+	if (strcmp(r->group, "rbac.authorization.k8s.io") &&
+	    !ks_name_valid(name, !strcmp(r->plural, "namespaces"), msg,
 			   sizeof(msg))) {
 		reply_one_invalid(
 			q, name,
@@ -610,6 +624,19 @@ void ks_rest_create_with(struct ks_req *q, cJSON *obj)
 				ks_res_qualified(r, qn, sizeof(qn)), name);
 		goto out;
 	}
+	if (!strcmp(r->group, "rbac.authorization.k8s.io") &&
+	    (!strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/') ||
+	     strchr(name, '%'))) {
+		reply_one_invalid(
+			q, name,
+			cause("FieldValueInvalid", "metadata.name",
+			      "Invalid value: \"%s\": may not contain "
+			      "'/' or '%%' and may not be '.' or '..'",
+			      name));
+		goto out;
+	}
+	if (!meta_ok(q, r, obj, name))
+		goto out;
 	if (*jf_json_str(md, "resourceVersion", "") && q->method == KS_POST) {
 		ks_reply_status(q, 400, "BadRequest", NULL, NULL, NULL,
 				"resourceVersion should not be set on objects "
@@ -774,6 +801,10 @@ void ks_rest_update_with(struct ks_req *q, struct ks_obj *o, cJSON *nw,
 	nw = merge_update(q, o, nw);
 	if (!nw)
 		return;
+	if (!q->sub && !meta_ok(q, r, nw, name)) {
+		cJSON_Delete(nw);
+		return;
+	}
 	if (!apply_schema(q, r, nw, name)) {
 		cJSON_Delete(nw);
 		return;
