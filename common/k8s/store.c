@@ -54,11 +54,9 @@ static int free_set(const char *key, void *val, void *arg)
 	return 0;
 }
 
+/* key, rv and uid live in the entry's own allocation. */
 static void entry_free(struct k8s_entry *e)
 {
-	free(e->key);
-	free(e->rv);
-	free(e->uid);
 	free(e->json);
 	free(e->refs);
 	free(e);
@@ -220,6 +218,8 @@ int k8s_store_put(struct k8s_store *s, const cJSON *obj, bool observed,
 		  unsigned gen, struct k8s_entry **out)
 {
 	struct k8s_entry *e, *old = NULL;
+	const char *rv, *uid;
+	size_t klen, rvlen;
 	char key[512];
 	int err;
 
@@ -228,14 +228,21 @@ int k8s_store_put(struct k8s_store *s, const cJSON *obj, bool observed,
 	err = k8s_store_key(obj, key, sizeof(key));
 	if (err)
 		return err;
-	e = calloc(1, sizeof(*e));
+	rv = jf_json_str(obj, "metadata.resourceVersion", "");
+	uid = jf_json_str(obj, "metadata.uid", "");
+	klen = strlen(key) + 1;
+	rvlen = strlen(rv) + 1;
+	e = calloc(1, sizeof(*e) + klen + rvlen + strlen(uid) + 1);
 	if (!e)
 		return -ENOMEM;
-	e->key = strdup(key);
-	e->rv = strdup(jf_json_str(obj, "metadata.resourceVersion", ""));
-	e->uid = strdup(jf_json_str(obj, "metadata.uid", ""));
+	e->key = (char *)(e + 1);
+	e->rv = e->key + klen;
+	e->uid = e->rv + rvlen;
+	memcpy(e->key, key, klen);
+	memcpy(e->rv, rv, rvlen);
+	strcpy(e->uid, uid);
 	e->json = cJSON_PrintUnformatted(obj);
-	if (!e->key || !e->rv || !e->uid || !e->json) {
+	if (!e->json) {
 		entry_free(e);
 		return -ENOMEM;
 	}
