@@ -26,9 +26,9 @@
 struct jf_lease; /* opaque */
 
 struct jf_lease_config {
-	const char *ns;       /* Lease namespace (required) */
-	const char *name;     /* Lease name (required) */
-	const char *identity; /* this candidate (required, unique) */
+	const char *ns;		   /* Lease namespace (required) */
+	const char *name;	   /* Lease name (required) */
+	const char *identity;	   /* this candidate (required, unique) */
 	int64_t lease_duration_ms; /* 0: 15000 */
 	int64_t renew_deadline_ms; /* 0: 10000 */
 	int64_t retry_period_ms;   /* 0: 2000 */
@@ -38,8 +38,8 @@ struct jf_lease_config {
 /* Why leadership ended. */
 enum jf_lease_stop_reason {
 	JF_LEASE_RELEASED = 0, /* jf_lease_release() gave it up */
-	JF_LEASE_LOST,         /* no renewal within RenewDeadline */
-	JF_LEASE_TAKEN,        /* another holder appeared in the record */
+	JF_LEASE_LOST,	       /* no renewal within RenewDeadline */
+	JF_LEASE_TAKEN,	       /* another holder appeared in the record */
 };
 
 struct jf_lease_callbacks {
