@@ -142,37 +142,30 @@ START_TEST(test_crud_conflicts_patches)
 	ck_assert_ptr_null(jf_json_at(got, "data.a"));
 	ck_assert_str_eq(jf_json_str(got, "data.b", ""), "3");
 	cJSON_Delete(got);
-	/* JSON patch, and a failing test op. (kubesim's JSON patch was a
-	 * stand-in until common/jsonpatch.c landed; it says so.) */
+	/* JSON patch, and a failing test op (nothing applied) */
 	err = jf_k8s_patch(
 		c, &jf_k8s_res_configmaps, "default", "cm1", NULL,
 		JF_K8S_PATCH_JSON,
 		"[{\"op\":\"test\",\"path\":\"/data/b\",\"value\":\"3\"},"
 		"{\"op\":\"add\",\"path\":\"/data/c\",\"value\":\"4\"}]",
 		&got, &e);
-	if (err && strstr(e.msg, "json patch is not available yet")) {
-		fprintf(stderr, "note: kubesim has no JSON patch yet: %s\n",
-			e.msg);
-		jf_k8s_patch(c, &jf_k8s_res_configmaps, "default", "cm1", NULL,
-			     JF_K8S_PATCH_MERGE, "{\"data\":{\"c\":\"4\"}}",
-			     NULL, &e);
-	} else {
-		ck_assert_msg(err == 0, "%s", e.msg);
-		ck_assert_str_eq(jf_json_str(got, "data.c", ""), "4");
-		cJSON_Delete(got);
-		ck_assert_int_lt(
-			jf_k8s_patch(
-				c, &jf_k8s_res_configmaps, "default", "cm1",
-				NULL, JF_K8S_PATCH_JSON,
-				"[{\"op\":\"test\",\"path\":\"/data/b\",\"value\":\"nope\"}]",
-				NULL, &e),
-			0);
-	}
+	ck_assert_msg(err == 0, "%s", e.msg);
+	ck_assert_str_eq(jf_json_str(got, "data.c", ""), "4");
+	cJSON_Delete(got);
+	ck_assert_int_lt(
+		jf_k8s_patch(
+			c, &jf_k8s_res_configmaps, "default", "cm1", NULL,
+			JF_K8S_PATCH_JSON,
+			"[{\"op\":\"add\",\"path\":\"/data/d\",\"value\":\"5\"},"
+			"{\"op\":\"test\",\"path\":\"/data/b\",\"value\":\"nope\"}]",
+			NULL, &e),
+		0);
 	/* get, delete, get again */
 	ck_assert_int_eq(jf_k8s_get(c, &jf_k8s_res_configmaps, "default", "cm1",
 				    &got, &e),
 			 0);
 	ck_assert_str_eq(jf_json_str(got, "data.c", ""), "4");
+	ck_assert_ptr_null(jf_json_at(got, "data.d"));
 	cJSON_Delete(got);
 	ck_assert_int_eq(jf_k8s_delete(c, &jf_k8s_res_configmaps, "default",
 				       "cm1", "Background", &e),
