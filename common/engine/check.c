@@ -537,7 +537,7 @@ static void check_expr(struct jf_eng_flow *f, int step, const char *path,
 
 	if (!x)
 		return;
-	err = jf_expr_check(x, types, &e);
+	err = jf_expr_check_bool(x, types, &e);
 	if (err == -ENOMEM)
 		f->oom = true;
 	else if (err)

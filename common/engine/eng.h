@@ -13,6 +13,7 @@
 
 #include "jf_engine.h"
 #include "jf_expr.h"
+#include "jf_hmap.h"
 
 #define JF_ENG_NAME_MAX	    63	 /* Job names and label values */
 #define JF_ENG_TOTAL_FACTOR 10	 /* flow-wide iterations: 10 x the cap */
@@ -26,13 +27,10 @@ static inline cJSON *jf_eng_arr(const cJSON *a)
 	return cJSON_IsArray(a) ? (cJSON *)a : NULL;
 }
 
-/* --- string -> int map (keys borrowed) --------------------------------- */
+/* --- string -> int map (keys copied) --------------------------------- */
 
 struct jf_eng_map {
-	const char **keys;
-	int *vals;
-	size_t cap;
-	size_t n;
+	struct jf_hmap h;
 };
 
 int jf_eng_map_init(struct jf_eng_map *m, size_t hint);

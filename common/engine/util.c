@@ -9,93 +9,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jf_hmap.h"
 #include "jf_time.h"
 
-/* --- string map (open addressing, FNV-1a) ------------------------------- */
-
-static size_t map_slot(const struct jf_eng_map *m, const char *key)
-{
-	uint64_t h = jf_fnv1a(JF_FNV_OFFSET, key, strlen(key));
-	size_t i = (size_t)h & (m->cap - 1);
-
-	while (m->keys[i] && strcmp(m->keys[i], key) != 0)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
+/* --- string -> int map, over jf_hmap (values stored as index + 1) ------ */
 
 int jf_eng_map_init(struct jf_eng_map *m, size_t hint)
 {
-	size_t cap = 16;
-
-	while (cap < hint * 2 + 1)
-		cap *= 2;
-	m->keys = calloc(cap, sizeof(*m->keys));
-	m->vals = calloc(cap, sizeof(*m->vals));
-	m->cap = cap;
-	m->n = 0;
-	if (!m->keys || !m->vals) {
-		jf_eng_map_release(m);
-		return -ENOMEM;
-	}
+	(void)hint;
+	jf_hmap_init(&m->h);
 	return 0;
 }
 
 void jf_eng_map_release(struct jf_eng_map *m)
 {
-	free(m->keys);
-	free(m->vals);
-	m->keys = NULL;
-	m->vals = NULL;
-	m->cap = 0;
-	m->n = 0;
-}
-
-static int map_grow(struct jf_eng_map *m)
-{
-	struct jf_eng_map big;
-	int err = jf_eng_map_init(&big, m->cap);
-
-	if (err)
-		return err;
-	for (size_t i = 0; i < m->cap; i++) {
-		if (m->keys[i]) {
-			size_t j = map_slot(&big, m->keys[i]);
-
-			big.keys[j] = m->keys[i];
-			big.vals[j] = m->vals[i];
-			big.n++;
-		}
-	}
-	jf_eng_map_release(m);
-	*m = big;
-	return 0;
+	jf_hmap_release(&m->h);
 }
 
 int jf_eng_map_put(struct jf_eng_map *m, const char *key, int val)
 {
-	size_t i;
-
-	if (!m->cap)
-		return -ENOMEM;
-	if ((m->n + 1) * 2 > m->cap && map_grow(m))
-		return -ENOMEM;
-	i = map_slot(m, key);
-	if (m->keys[i])
+	if (jf_hmap_get(&m->h, key))
 		return -EEXIST;
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->n++;
-	return 0;
+	return jf_hmap_put(&m->h, key, (void *)((intptr_t)val + 1), NULL);
 }
 
 int jf_eng_map_get(const struct jf_eng_map *m, const char *key)
 {
-	size_t i;
+	void *v = key ? jf_hmap_get(&m->h, key) : NULL;
 
-	if (!m->cap || !key)
-		return -1;
-	i = map_slot(m, key);
-	return m->keys[i] ? m->vals[i] : -1;
+	return v ? (int)((intptr_t)v - 1) : -1;
 }
 
 /* --- phases ----------------------------------------------------------------
