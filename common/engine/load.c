@@ -114,8 +114,7 @@ static bool read_duration(struct jf_eng_flow *f, int step, const cJSON *obj,
 		return false;
 	if (jf_duration_parse(s, out, &e)) {
 		subpath(path, base, key);
-		jf_eng_error(f, step, path, "invalid duration '%s': %s", s,
-			     e.msg);
+		jf_eng_error(f, step, path, "%s", e.msg);
 		return false;
 	}
 	return true;
