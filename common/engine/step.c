@@ -381,7 +381,7 @@ static int foreach_phase(const struct jf_eng_rstep *r)
 		running |= ph == JF_PH_RUNNING;
 		pending |= ph == JF_PH_PENDING;
 		backoff |= ph == JF_PH_BACKOFF;
-		done |= jf_eng_phase_terminal(ph);
+		done |= ph == JF_PH_SUCCEEDED || ph == JF_PH_FAILED;
 	}
 	if (running || (done && (pending || backoff)))
 		return JF_PH_RUNNING;
@@ -389,7 +389,7 @@ static int foreach_phase(const struct jf_eng_rstep *r)
 		return JF_PH_PENDING;
 	if (backoff)
 		return JF_PH_BACKOFF;
-	return done ? JF_PH_RUNNING : JF_PH_WAITING;
+	return JF_PH_WAITING;
 }
 
 static void foreach_times(struct jf_eng_rc *rc, struct jf_eng_rstep *r)
