@@ -173,8 +173,6 @@ oom:
 
 void jf_eng_check_graph(struct jf_eng_flow *f)
 {
-	const cJSON *flows = jf_json_at(f->obj, "spec.flows");
-
 	for (int i = 0; i < f->nsteps; i++) {
 		struct jf_eng_step *s = &f->steps[i];
 		char path[PATH_LEN];
@@ -202,8 +200,7 @@ void jf_eng_check_graph(struct jf_eng_flow *f)
 
 		if (!s->ndeps)
 			continue;
-		targets = jf_json_at(cJSON_GetArrayItem(flows, i),
-				     "dependsOn.targets");
+		targets = jf_json_at(s->obj, "dependsOn.targets");
 		cJSON_ArrayForEach (t, targets) {
 			char path[PATH_LEN];
 			int d;
@@ -355,8 +352,7 @@ report:
 static void check_step_templates(struct jf_eng_flow *f,
 				 const struct jf_eng_step *s)
 {
-	const cJSON *st =
-		cJSON_GetArrayItem(jf_json_at(f->obj, "spec.flows"), s->idx);
+	const cJSON *st = s->obj;
 	bool own = s->ncases == 0;
 	char path[PATH_LEN];
 
@@ -481,9 +477,9 @@ static int build_base_types(struct jf_eng_flow *f)
 	for (int i = 0; i < f->nsteps; i++) {
 		cJSON *t;
 
+		/* duplicates are reported by the graph pass */
 		if (!f->steps[i].name[0] ||
-		    cJSON_GetObjectItemCaseSensitive(f->tsteps,
-						     f->steps[i].name))
+		    jf_eng_map_get(&f->names, f->steps[i].name) != i)
 			continue;
 		t = step_type();
 		if (!t || cJSON_GetArraySize(t) != 5 ||

@@ -91,6 +91,7 @@ struct jf_eng_probe {
 
 struct jf_eng_step {
 	int idx;
+	const cJSON *obj; /* spec.flows[idx] */
 	const char *name; /* borrowed from the flow; "" when missing */
 	const char *tmpl; /* jobTemplate, default name */
 	int *deps;
@@ -108,7 +109,8 @@ struct jf_eng_step {
 	struct jf_eng_case *cases;
 	int ncases;
 	bool foreach;
-	cJSON *items; /* owned forEach list */
+	cJSON *items;	    /* owned forEach list */
+	const cJSON **item; /* item[i]: the i-th element of items */
 	int nitems;
 	int parallelism; /* 0: all */
 	int max_failures;

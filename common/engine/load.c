@@ -562,6 +562,20 @@ static void load_foreach(struct jf_eng_flow *f, struct jf_eng_step *s,
 		return;
 	}
 	s->nitems = (int)count;
+	s->item = calloc((size_t)count + 1, sizeof(*s->item));
+	if (!s->item || !s->items) {
+		f->oom = true;
+		s->nitems = 0;
+		return;
+	}
+	{
+		const cJSON *it;
+		int k = 0;
+
+		cJSON_ArrayForEach (it, s->items) {
+			s->item[k++] = it;
+		}
+	}
 }
 
 /* --- steps
@@ -752,6 +766,7 @@ int jf_eng_flow_load(struct jf_eng_flow *f, const cJSON *flow,
 		struct jf_eng_step *s = &f->steps[i];
 
 		s->idx = i++;
+		s->obj = st;
 		load_step(f, s, st);
 		total += s->nitems;
 		if (f->oom)
@@ -795,6 +810,7 @@ void jf_eng_flow_release(struct jf_eng_flow *f)
 			expr_free(s->cases[c].when);
 		free(s->cases);
 		cJSON_Delete(s->items);
+		free(s->item);
 	}
 	free(f->steps);
 	retry_release(&f->retry);

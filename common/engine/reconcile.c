@@ -120,18 +120,25 @@ static int load_state(struct jf_eng_rc *rc)
 	const cJSON *rej =
 		cJSON_IsObject(rc->in->rejected) ? rc->in->rejected : NULL;
 	struct jf_eng_map pm = {0};
+	const cJSON **entries;
 	int i = 0;
 
 	rc->rs = calloc((size_t)f->nsteps + 1, sizeof(*rc->rs));
 	rc->envsteps = cJSON_CreateObject();
-	if (!rc->rs || !rc->envsteps || jf_eng_map_init(&pm, 16))
+	entries =
+		calloc((size_t)cJSON_GetArraySize(prev) + 1, sizeof(*entries));
+	if (!rc->rs || !rc->envsteps || !entries || jf_eng_map_init(&pm, 16)) {
+		free(entries);
 		return -ENOMEM;
+	}
 	cJSON_ArrayForEach (x, jf_eng_arr(prev)) {
 		const char *n = jf_json_str(x, "name", "");
 
+		entries[i] = x;
 		if (cJSON_IsObject(x) && *n &&
 		    jf_eng_map_put(&pm, n, i) == -ENOMEM) {
 			jf_eng_map_release(&pm);
+			free(entries);
 			return -ENOMEM;
 		}
 		i++;
@@ -140,7 +147,7 @@ static int load_state(struct jf_eng_rc *rc)
 		struct jf_eng_rstep *r = &rc->rs[k];
 		int at = jf_eng_map_get(&pm, f->steps[k].name);
 
-		r->prev = at >= 0 ? cJSON_GetArrayItem(prev, at) : NULL;
+		r->prev = at >= 0 ? entries[at] : NULL;
 		r->creates = cJSON_CreateArray();
 		r->events = cJSON_CreateArray();
 		if (!r->creates || !r->events)
@@ -148,6 +155,7 @@ static int load_state(struct jf_eng_rc *rc)
 		jf_eng_units_load(rc, &f->steps[k], r);
 	}
 	jf_eng_map_release(&pm);
+	free(entries);
 	for (int k = 0; k < rc->njobs; k++) {
 		const struct jf_eng_job *j = &rc->jobs[k];
 		struct jf_eng_rstep *r;

@@ -66,6 +66,7 @@ struct jf_eng_rstep {
 	int64_t start_ms;
 	int64_t finish_ms;
 	int succeeded, failed, active, skipped; /* forEach iterations */
+	cJSON *env;	/* this step's member of envsteps */
 	cJSON *creates; /* Job objects created by this plan */
 	cJSON *events;
 };

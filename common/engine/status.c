@@ -414,10 +414,12 @@ int jf_eng_volcano_status(struct jf_eng_rc *rc, cJSON *status)
 	cJSON *list = cJSON_CreateArray(), *conds = cJSON_CreateObject();
 	cJSON *buckets[6] = {0};
 	struct jf_eng_map idx = {0};
-	int n = 0;
+	cJSON **slot; /* slot[i]: the i-th entry of list */
+	int n = 0, len = 0;
 
 	owned = calloc((size_t)rc->njobs + 1, sizeof(*owned));
-	if (!list || !conds || !owned || jf_eng_map_init(&idx, 16))
+	slot = calloc((size_t)cJSON_GetArraySize(prev) + 1, sizeof(*slot));
+	if (!list || !conds || !owned || !slot || jf_eng_map_init(&idx, 16))
 		goto oom;
 	cJSON_ArrayForEach (x, jf_eng_arr(prev)) {
 		const char *name = jf_json_str(x, "name", "");
@@ -425,10 +427,12 @@ int jf_eng_volcano_status(struct jf_eng_rc *rc, cJSON *status)
 		if (!cJSON_IsObject(x) || !*name ||
 		    jf_eng_map_get(&idx, name) >= 0)
 			continue;
-		if (!cJSON_AddItemToArray(list, jf_json_dup(x)))
+		slot[len] = jf_json_dup(x);
+		if (!cJSON_AddItemToArray(list, slot[len])) {
+			cJSON_Delete(slot[len]);
 			goto oom;
-		/* keys borrow the input's strings: list entries get replaced */
-		if (jf_eng_map_put(&idx, name, cJSON_GetArraySize(list) - 1))
+		}
+		if (jf_eng_map_put(&idx, name, len++))
 			goto oom;
 	}
 	for (int i = 0; i < rc->njobs; i++) {
@@ -439,9 +443,8 @@ int jf_eng_volcano_status(struct jf_eng_rc *rc, cJSON *status)
 	qsort(owned, (size_t)n, sizeof(*owned), cmp_job_name);
 	for (int i = 0; i < n; i++) {
 		int at = jf_eng_map_get(&idx, owned[i]->name);
-		cJSON *e = status_entry(rc, owned[i],
-					at >= 0 ? cJSON_GetArrayItem(list, at)
-						: NULL);
+		cJSON *e =
+			status_entry(rc, owned[i], at >= 0 ? slot[at] : NULL);
 		cJSON *c = condition_entry(rc, owned[i]);
 
 		if (!e || !c ||
@@ -451,10 +454,11 @@ int jf_eng_volcano_status(struct jf_eng_rc *rc, cJSON *status)
 			goto oom;
 		}
 		if (at >= 0) {
-			if (!cJSON_ReplaceItemInArray(list, at, e)) {
+			if (!cJSON_ReplaceItemViaPointer(list, slot[at], e)) {
 				cJSON_Delete(e);
 				goto oom;
 			}
+			slot[at] = e;
 		} else if (!cJSON_AddItemToArray(list, e)) {
 			cJSON_Delete(e);
 			goto oom;
@@ -501,6 +505,7 @@ int jf_eng_volcano_status(struct jf_eng_rc *rc, cJSON *status)
 		goto oom;
 	}
 	free(owned);
+	free(slot);
 	jf_eng_map_release(&idx);
 	return 0;
 oom:
@@ -509,6 +514,7 @@ oom:
 	cJSON_Delete(list);
 	cJSON_Delete(conds);
 	free(owned);
+	free(slot);
 	jf_eng_map_release(&idx);
 	rc->f->oom = true;
 	return -1;

@@ -51,8 +51,8 @@ cJSON *jf_eng_env(struct jf_eng_rc *rc, const struct jf_eng_step *s, int iter,
 	cJSON_AddItemReferenceToObject(env, "steps", rc->envsteps);
 	cJSON_AddNumberToObject(env, "attempt", attempt);
 	if (s->foreach && iter >= 0 && iter < s->nitems) {
-		cJSON_AddItemReferenceToObject(
-			env, "item", cJSON_GetArrayItem(s->items, iter));
+		cJSON_AddItemReferenceToObject(env, "item",
+					       (cJSON *)s->item[iter]);
 		cJSON_AddNumberToObject(env, "index", iter);
 		want += 2;
 	}
@@ -77,25 +77,40 @@ cJSON *jf_eng_env(struct jf_eng_rc *rc, const struct jf_eng_step *s, int iter,
 void jf_eng_env_step_update(struct jf_eng_rc *rc, struct jf_eng_step *s)
 {
 	struct jf_eng_rstep *r = &rc->rs[s->idx];
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = r->env;
 	int attempts = 0;
 
-	if (!o) {
-		rc->f->oom = true;
-		return;
-	}
 	for (int i = 0; i < r->nunits; i++)
 		attempts += r->units[i].attempts;
-	cJSON_AddStringToObject(o, "phase", jf_eng_phase_name(r->phase));
-	cJSON_AddNumberToObject(o, "attempts", attempts);
-	cJSON_AddNumberToObject(o, "succeeded",
-				s->foreach ? r->succeeded
-					   : r->phase == JF_PH_SUCCEEDED);
-	cJSON_AddNumberToObject(
-		o, "failed", s->foreach ? r->failed : r->phase == JF_PH_FAILED);
-	cJSON_AddNumberToObject(o, "iterations", s->foreach ? r->nunits : 0);
-	if (cJSON_GetArraySize(o) != 5 || jf_json_set(rc->envsteps, s->name, o))
+	if (!o) {
+		/* created once, then updated in place: O(1) per update */
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToObject(rc->envsteps, s->name, o)) {
+			cJSON_Delete(o);
+			rc->f->oom = true;
+			return;
+		}
+		r->env = o;
+		cJSON_AddStringToObject(o, "phase", "");
+		cJSON_AddNumberToObject(o, "attempts", 0);
+		cJSON_AddNumberToObject(o, "succeeded", 0);
+		cJSON_AddNumberToObject(o, "failed", 0);
+		cJSON_AddNumberToObject(o, "iterations", 0);
+		if (cJSON_GetArraySize(o) != 5) {
+			rc->f->oom = true;
+			return;
+		}
+	}
+	if (!cJSON_SetValuestring(o->child, jf_eng_phase_name(r->phase)))
 		rc->f->oom = true;
+	cJSON_SetNumberValue(o->child->next, attempts);
+	cJSON_SetNumberValue(o->child->next->next,
+			     s->foreach ? r->succeeded
+					: r->phase == JF_PH_SUCCEEDED);
+	cJSON_SetNumberValue(o->child->next->next->next,
+			     s->foreach ? r->failed : r->phase == JF_PH_FAILED);
+	cJSON_SetNumberValue(o->child->next->next->next->next,
+			     s->foreach ? r->nunits : 0);
 }
 
 /* --- dependencies -------------------------------------------------------- */

@@ -14,6 +14,18 @@
 
 #define MAX_STEPS 50
 
+/* Sanitizer builds run a third of the iterations (they are ~5x slower). */
+#if defined(__SANITIZE_ADDRESS__)
+#define PROP_DEFAULT_ITERS 1000
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PROP_DEFAULT_ITERS 1000
+#endif
+#endif
+#ifndef PROP_DEFAULT_ITERS
+#define PROP_DEFAULT_ITERS 3000
+#endif
+
 static uint64_t rng_state;
 
 static uint64_t rnd(void)
@@ -389,7 +401,7 @@ START_TEST(test_random_flows)
 	const char *e = getenv("JF_PROP_SEED");
 	const char *n = getenv("JF_PROP_ITERS");
 	uint64_t seed = e ? strtoull(e, NULL, 10) : 20260822;
-	long iters = n ? strtol(n, NULL, 10) : 3000;
+	long iters = n ? strtol(n, NULL, 10) : PROP_DEFAULT_ITERS;
 
 	if (e && !n)
 		iters = 1; /* reproduce one case */
