@@ -27,7 +27,7 @@ static inline cJSON *jf_eng_arr(const cJSON *a)
 	return cJSON_IsArray(a) ? (cJSON *)a : NULL;
 }
 
-/* --- string -> int map (keys copied) --------------------------------- */
+/* --- string -> int map (keys copied) ------------------------------------- */
 
 struct jf_eng_map {
 	struct jf_hmap h;
@@ -40,7 +40,7 @@ int jf_eng_map_put(struct jf_eng_map *m, const char *key, int val);
 /* Returns the value or -1. */
 int jf_eng_map_get(const struct jf_eng_map *m, const char *key);
 
-/* --- phases ----------------------------------------------------------- */
+/* --- phases -------------------------------------------------------------- */
 
 enum jf_eng_phase {
 	JF_PH_WAITING = 0,

@@ -45,7 +45,7 @@ oom:
 	f->oom = true;
 }
 
-/* --- typed field readers -------------------------------------------------- */
+/* --- typed field readers ------------------------------------------------- */
 
 static void subpath(char *out, const char *base, const char *key)
 {
@@ -281,8 +281,7 @@ static void load_retry(struct jf_eng_flow *f, int step, const cJSON *rp,
 	r->when = read_expr(f, step, rp, "when", base);
 }
 
-/* --- dependsOn
- * ---------------------------------------------------------------- */
+/* --- dependsOn ----------------------------------------------------------- */
 
 static void load_deps(struct jf_eng_flow *f, struct jf_eng_step *s,
 		      const cJSON *d, const char *base)
@@ -444,8 +443,7 @@ static void load_switch(struct jf_eng_flow *f, struct jf_eng_step *s,
 	}
 }
 
-/* --- forEach
- * ------------------------------------------------------------------ */
+/* --- forEach ------------------------------------------------------------- */
 
 static int64_t range_count(int64_t start, int64_t end, int64_t step)
 {
@@ -578,8 +576,7 @@ static void load_foreach(struct jf_eng_flow *f, struct jf_eng_step *s,
 	}
 }
 
-/* --- steps
- * -------------------------------------------------------------------- */
+/* --- steps --------------------------------------------------------------- */
 
 static void load_step(struct jf_eng_flow *f, struct jf_eng_step *s,
 		      const cJSON *st)

@@ -304,12 +304,11 @@ static const char *run(struct jf_eng_rc *rc, cJSON *status, struct jf_plan *p,
 	for (int k = 0; k < f->nsteps && !f->oom; k++)
 		jf_eng_step_eval(rc, &f->steps[f->order[k]]);
 	phase = derive_phase(rc, prev_phase);
-	if (f->retain_delete && strcmp(phase, "Succeed") == 0) {
-		if (strcmp(prev_phase, "Succeed") == 0)
-			plan_deletes(rc, p->deletes);
-		else
-			jf_eng_requeue(rc, rc->now);
-	}
+	/* delete only once Succeed has been written (and observed): the
+	 * status write itself triggers the next reconcile */
+	if (f->retain_delete && strcmp(phase, "Succeed") == 0 &&
+	    strcmp(prev_phase, "Succeed") == 0)
+		plan_deletes(rc, p->deletes);
 	list = cJSON_AddArrayToObject(status, "stepStatuses");
 	for (int i = 0; list && i < f->nsteps; i++) {
 		if (!cJSON_AddItemToArray(list,

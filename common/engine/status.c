@@ -189,7 +189,7 @@ cJSON *jf_eng_step_status(struct jf_eng_rc *rc, struct jf_eng_step *s)
 	return o;
 }
 
-/* --- stepConditions ------------------------------------------------------- */
+/* --- stepConditions ------------------------------------------------------ */
 
 static void add_cond(struct jf_eng_rc *rc, cJSON *list, const char *type,
 		     const char *status, const char *reason, const char *msg)
@@ -255,8 +255,7 @@ cJSON *jf_eng_conditions(struct jf_eng_rc *rc, const char *phase,
 	return list;
 }
 
-/* --- Volcano's fields
- * --------------------------------------------------------- */
+/* --- Volcano's fields ---------------------------------------------------- */
 
 static int cmp_job_name(const void *a, const void *b)
 {

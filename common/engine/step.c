@@ -247,7 +247,7 @@ static void step_failed_event(struct jf_eng_rc *rc, struct jf_eng_step *s,
 			     : jf_eng_strf(rc->f, "step '%s' failed", s->name));
 }
 
-/* --- plain steps ---------------------------------------------------------- */
+/* --- plain steps --------------------------------------------------------- */
 
 static void plain_eval(struct jf_eng_rc *rc, struct jf_eng_step *s,
 		       struct jf_eng_rstep *r)
@@ -326,8 +326,7 @@ out:
 	step_failed_event(rc, s, u->message);
 }
 
-/* --- forEach
- * ------------------------------------------------------------------- */
+/* --- forEach ------------------------------------------------------------- */
 
 static void recount(struct jf_eng_rstep *r)
 {

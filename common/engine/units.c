@@ -192,8 +192,7 @@ static void record_failure(struct jf_eng_rc *rc, struct jf_eng_unit *u,
 	u->lf.time = time >= 0 ? time : rc->now_s;
 }
 
-/* --- creating an attempt
- * ---------------------------------------------------------- */
+/* --- creating an attempt ------------------------------------------------- */
 
 /* Creates attempt k of u (event: a new attempt, not a re-create after a
  * cache lag). Fails the unit instead when the name is taken by a Job this
@@ -265,8 +264,7 @@ void jf_eng_unit_start(struct jf_eng_rc *rc, struct jf_eng_step *s,
 	create_attempt(rc, s, u, u->first, true);
 }
 
-/* --- the retry decision
- * ----------------------------------------------------------- */
+/* --- the retry decision -------------------------------------------------- */
 
 /* Attempt c of u failed (u->lf). Decides, before any waiting, whether it
  * is retried; if so waits (Backoff) or creates the next attempt. */
@@ -290,7 +288,9 @@ static void decide(struct jf_eng_rc *rc, struct jf_eng_step *s,
 		why = jf_eng_strf(rc->f,
 				  "not retried: policy OnFailure does not "
 				  "retry %s",
-				  u->lf.reason);
+				  jf_eng_job_failed(u->lf.phase)
+					  ? u->lf.phase
+					  : u->lf.reason);
 	else if (used >= rp->limit)
 		why = jf_eng_strf(rc->f, "no retries left (limit %d)",
 				  rp->limit);
@@ -397,8 +397,7 @@ void jf_eng_unit_abandon(struct jf_eng_rc *rc, struct jf_eng_unit *u)
 	free(text);
 }
 
-/* --- progress
- * ------------------------------------------------------------------------ */
+/* --- progress ------------------------------------------------------------ */
 
 static bool phase_is(const char *p, const char *want)
 {

@@ -12,7 +12,7 @@
 #include "jf_hmap.h"
 #include "jf_time.h"
 
-/* --- string -> int map, over jf_hmap (values stored as index + 1) ------ */
+/* --- string -> int map, over jf_hmap (values stored as index + 1) -------- */
 
 int jf_eng_map_init(struct jf_eng_map *m, size_t hint)
 {

@@ -225,8 +225,7 @@ START_TEST(test_seed_example_propagates_max_retry)
 }
 END_TEST
 
-/* --- the diamond in every outcome
- * ---------------------------------------------- */
+/* --- the diamond in every outcome ---------------------------------------- */
 
 static const char diamond[] = "spec:\n"
 			      "  flows:\n"
@@ -331,8 +330,7 @@ START_TEST(test_failure_waits_for_siblings)
 }
 END_TEST
 
-/* --- dependency policies
- * --------------------------------------------------------- */
+/* --- dependency policies ------------------------------------------------- */
 
 START_TEST(test_all_done_cleanup_after_failure)
 {
@@ -505,8 +503,7 @@ START_TEST(test_probe_http_not_supported_message)
 }
 END_TEST
 
-/* --- what the status remembers
- * ----------------------------------------------------- */
+/* --- what the status remembers ------------------------------------------- */
 
 START_TEST(test_vanished_after_success_is_not_recreated)
 {
@@ -651,8 +648,7 @@ START_TEST(test_condition_transition_times)
 }
 END_TEST
 
-/* --- helpers
- * ----------------------------------------------------------------------- */
+/* --- helpers ------------------------------------------------------------- */
 
 START_TEST(test_job_name)
 {

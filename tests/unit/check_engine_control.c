@@ -426,8 +426,7 @@ START_TEST(test_foreach_iteration_retries)
 }
 END_TEST
 
-/* --- manual retry
- * ---------------------------------------------------------------- */
+/* --- manual retry -------------------------------------------------------- */
 
 static void annotate(struct sim *s, const char *req)
 {

@@ -258,8 +258,7 @@ static int oracle(const struct gflow *g, int *res)
 	return failed;
 }
 
-/* --- the run
- * ------------------------------------------------------------------ */
+/* --- the run ------------------------------------------------------------- */
 
 static int step_of(const struct gflow *g, const char *name)
 {

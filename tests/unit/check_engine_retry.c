@@ -114,6 +114,9 @@ static const struct {
 	{"OnFailure", "Terminated", NULL, "Failed",
 	 "job 'test-a' Terminated; not retried: policy OnFailure does not "
 	 "retry Terminated"},
+	{"OnFailure", "Terminated", "PodEvicted", "Failed",
+	 "job 'test-a' PodEvicted; not retried: policy OnFailure does not "
+	 "retry Terminated"},
 	{"OnFailure", "Aborted", NULL, "Failed",
 	 "job 'test-a' Aborted; not retried: policy OnFailure does not retry "
 	 "Aborted"},

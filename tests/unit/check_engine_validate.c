@@ -354,8 +354,7 @@ START_TEST(test_validate_the_volcano_examples)
 }
 END_TEST
 
-/* --- reconcile of invalid flows
- * ------------------------------------------------ */
+/* --- reconcile of invalid flows ------------------------------------------ */
 
 START_TEST(test_invalid_flow_fails_then_fix_proceeds)
 {
