@@ -171,6 +171,10 @@ cJSON *jf_eng_types(const struct jf_eng_flow *f, const struct jf_eng_step *s,
 char *jf_eng_strf(struct jf_eng_flow *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Deep copy without null members or elements (status never carries a
+ * null); NULL for a null input or on allocation failure. */
+cJSON *jf_eng_dup_nonull(const cJSON *n);
+
 /* Time helpers: whole seconds, and RFC 3339 strings ("" when ms < 0). */
 int64_t jf_eng_floor_s(int64_t ms);
 int64_t jf_eng_ceil_s(int64_t ms);

@@ -353,7 +353,7 @@ static const char *invalid(struct jf_eng_rc *rc, cJSON *status,
 		return NULL;
 	if (cJSON_IsArray(prev_steps) &&
 	    !cJSON_AddItemToObject(status, "stepStatuses",
-				   jf_json_dup(prev_steps)))
+				   jf_eng_dup_nonull(prev_steps)))
 		rc->f->oom = true;
 	if (!cJSON_AddItemToObject(
 		    status, "stepConditions",
@@ -372,7 +372,7 @@ static const char *invalid(struct jf_eng_rc *rc, cJSON *status,
 		const cJSON *r = jf_json_at(rc->prev_status, "retry");
 
 		if (cJSON_IsObject(r))
-			rc->retry_status = jf_json_dup(r);
+			rc->retry_status = jf_eng_dup_nonull(r);
 	}
 	return "Failed";
 }

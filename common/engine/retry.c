@@ -42,7 +42,7 @@ static void reset_step(struct jf_eng_step *s, struct jf_eng_rstep *r)
  * (and a Warning event when that message is new). */
 static void keep_prev(struct jf_eng_rc *rc, const cJSON *prev, char *msg)
 {
-	cJSON *r = cJSON_IsObject(prev) ? jf_json_dup(prev) : NULL;
+	cJSON *r = cJSON_IsObject(prev) ? jf_eng_dup_nonull(prev) : NULL;
 
 	if (msg) {
 		if (strcmp(jf_json_str(prev, "message", ""), msg) != 0)

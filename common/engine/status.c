@@ -116,6 +116,10 @@ cJSON *jf_eng_step_status(struct jf_eng_rc *rc, struct jf_eng_step *s)
 	}
 	put_str(rc, o, "name", s->name);
 	put_str(rc, o, "phase", jf_eng_phase_name(r->phase));
+	if (!r->tmpl_used && r->nunits && r->units[0].attempts > 0 &&
+	    (!s->ncases || r->has_selected))
+		r->tmpl_used = jf_eng_case_tmpl(
+			s, r->has_selected ? &s->cases[r->selected] : NULL);
 	put_str(rc, o, "jobTemplate", r->tmpl_used);
 	if (!s->foreach) {
 		const struct jf_eng_unit *u = &r->units[0];
@@ -306,8 +310,15 @@ static cJSON *histories(struct jf_eng_rc *rc, const struct jf_eng_job *j,
 		const cJSON *ph = jf_json_at(prev_entry, "runningHistories");
 
 		cJSON_ArrayForEach (c, jf_eng_arr(ph)) {
-			if (!cJSON_AddItemToArray(h, jf_json_dup(c)))
+			cJSON *x = cJSON_IsObject(c) ? jf_eng_dup_nonull(c)
+						     : NULL;
+
+			if (!cJSON_IsObject(c))
+				continue;
+			if (!x || !cJSON_AddItemToArray(h, x)) {
+				cJSON_Delete(x);
 				rc->f->oom = true;
+			}
 		}
 		last = cJSON_GetArrayItem(h, cJSON_GetArraySize(h) - 1);
 		if (*j->phase &&
@@ -377,7 +388,8 @@ static cJSON *condition_entry(struct jf_eng_rc *rc, const struct jf_eng_job *j)
 	put_str(rc, c, "runningDuration",
 		jf_json_str(j->obj, "status.runningDuration", ""));
 	if (cJSON_IsObject(tsc) &&
-	    !cJSON_AddItemToObject(c, "taskStatusCount", jf_json_dup(tsc)))
+	    !cJSON_AddItemToObject(c, "taskStatusCount",
+				   jf_eng_dup_nonull(tsc)))
 		rc->f->oom = true;
 	return c;
 }
@@ -426,7 +438,7 @@ int jf_eng_volcano_status(struct jf_eng_rc *rc, cJSON *status)
 		if (!cJSON_IsObject(x) || !*name ||
 		    jf_eng_map_get(&idx, name) >= 0)
 			continue;
-		slot[len] = jf_json_dup(x);
+		slot[len] = jf_eng_dup_nonull(x);
 		if (!cJSON_AddItemToArray(list, slot[len])) {
 			cJSON_Delete(slot[len]);
 			goto oom;

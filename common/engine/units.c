@@ -110,7 +110,7 @@ void jf_eng_units_load(struct jf_eng_rc *rc, struct jf_eng_step *s,
 		r->selected = (int)sel;
 		r->has_selected = true;
 	}
-	if (jf_eng_phase_terminal(r->phase) || s->foreach) {
+	{
 		const char *t = jf_json_str(o, "jobTemplate", "");
 
 		r->tmpl_used = *t ? t : NULL;
@@ -249,9 +249,8 @@ static void create_attempt(struct jf_eng_rc *rc, struct jf_eng_step *s,
 	set_msg(u, NULL);
 	if (u->start_ms < 0)
 		u->start_ms = rc->now_s;
-	if (!r->tmpl_used)
-		r->tmpl_used = jf_eng_case_tmpl(
-			s, r->has_selected ? &s->cases[r->selected] : NULL);
+	r->tmpl_used = jf_eng_case_tmpl(
+		s, r->has_selected ? &s->cases[r->selected] : NULL);
 }
 
 void jf_eng_unit_start(struct jf_eng_rc *rc, struct jf_eng_step *s,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jf_hmap.h"
+#include "jf_json.h"
 #include "jf_time.h"
 
 /* --- string -> int map, over jf_hmap (values stored as index + 1) -------- */
@@ -154,4 +155,31 @@ int64_t jf_eng_retry_delay(const struct jf_eng_retry *r, const char *uid,
 	if (d < 0)
 		d = 0;
 	return (int64_t)floor(d);
+}
+
+cJSON *jf_eng_dup_nonull(const cJSON *n)
+{
+	bool obj = cJSON_IsObject(n);
+	const cJSON *c;
+	cJSON *d;
+
+	if (!n || cJSON_IsNull(n))
+		return NULL;
+	if (!obj && !cJSON_IsArray(n))
+		return jf_json_dup(n);
+	d = obj ? cJSON_CreateObject() : cJSON_CreateArray();
+	for (c = n->child; d && c; c = c->next) {
+		cJSON *x;
+
+		if (cJSON_IsNull(c))
+			continue;
+		x = jf_eng_dup_nonull(c);
+		if (!x || !(obj ? cJSON_AddItemToObject(d, c->string, x)
+				: cJSON_AddItemToArray(d, x))) {
+			cJSON_Delete(x);
+			cJSON_Delete(d);
+			return NULL;
+		}
+	}
+	return d;
 }

@@ -648,6 +648,128 @@ START_TEST(test_condition_transition_times)
 }
 END_TEST
 
+/* A flow upstream's controller was running: its Jobs have no step or
+ * attempt labels and its status has null timestamps (volcano#3234). The
+ * engine takes over: the Jobs are recognised by name, nothing is created
+ * twice, the nulls are gone. */
+START_TEST(test_takeover_from_upstream)
+{
+	struct sim s;
+
+	sim_init(&s,
+		 "spec:\n"
+		 "  flows:\n"
+		 "  - {name: a}\n"
+		 "  - {name: b, dependsOn: {targets: [a]}}\n"
+		 "status:\n"
+		 "  state: {phase: Running}\n"
+		 "  runningJobs: [test-a]\n"
+		 "  jobStatusList:\n"
+		 "  - name: test-a\n"
+		 "    state: Running\n"
+		 "    startTimestamp: '2026-08-22T10:00:00Z'\n"
+		 "    endTimestamp: null\n"
+		 "    restartCount: 0\n"
+		 "    runningHistories:\n"
+		 "    - {startTimestamp: '2026-08-22T10:00:05Z', endTimestamp: "
+		 "null, state: Running}\n",
+		 NULL);
+	cJSON_AddItemToArray(
+		s.jobs,
+		h_json("{\"metadata\":{\"name\":\"test-a\",\"labels\":{"
+		       "\"volcano.sh/createdByJobFlow\":\"default.test\"},"
+		       "\"creationTimestamp\":\"2026-08-22T10:00:00Z\","
+		       "\"ownerReferences\":[{\"apiVersion\":"
+		       "\"flow.volcano.sh/v1alpha1\",\"kind\":\"JobFlow\","
+		       "\"name\":\"test\",\"uid\":\"uid-1\",\"controller\":"
+		       "true}]},\"status\":{\"state\":{\"phase\":\"Running\"}}}"));
+	sim_run(&s);
+	ck_assert_int_eq(cJSON_GetArraySize(s.plan.creates), 0);
+	ck_assert_str_eq(sim_phases(&s), "a=Running,b=Waiting");
+	ck_assert_str_eq(sim_field(&s, "a", "startTime"),
+			 "\"2026-08-22T10:00:00Z\"");
+	ck_assert_str_eq(
+		h_stable(jf_json_at(s.flow, "status.jobStatusList")),
+		"[{\"name\":\"test-a\",\"restartCount\":0,"
+		"\"runningHistories\":[{\"startTimestamp\":"
+		"\"2026-08-22T10:00:05Z\",\"state\":\"Running\"}],"
+		"\"startTimestamp\":\"2026-08-22T10:00:00Z\",\"state\":"
+		"\"Running\"}]");
+	ck_assert_str_eq(h_stable(jf_json_at(s.plan.status_patch,
+					     "status.jobStatusList")),
+			 h_stable(jf_json_at(s.flow, "status.jobStatusList")));
+	sim_phase(&s, "test-a", "Completed");
+	sim_run(&s);
+	ck_assert_str_eq(h_names(s.plan.creates), "test-b");
+	sim_free(&s);
+}
+END_TEST
+
+/* Same inputs, same plan, byte for byte, whatever the order of the Jobs. */
+static char *plan_text(const struct jf_plan *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *t;
+
+	cJSON_AddItemToObject(o, "creates", jf_json_dup(p->creates));
+	cJSON_AddItemToObject(o, "deletes", jf_json_dup(p->deletes));
+	cJSON_AddItemToObject(o, "terminates", jf_json_dup(p->terminates));
+	cJSON_AddItemToObject(o, "status", jf_json_dup(p->status));
+	cJSON_AddItemToObject(o, "patch", jf_json_dup(p->status_patch));
+	cJSON_AddItemToObject(o, "events", jf_json_dup(p->events));
+	cJSON_AddItemToObject(o, "missing", jf_json_dup(p->missing_templates));
+	cJSON_AddNumberToObject(o, "requeue", (double)p->requeue_after_ms);
+	t = jf_json_print_stable(o);
+	cJSON_Delete(o);
+	return t;
+}
+
+START_TEST(test_plans_are_deterministic)
+{
+	struct sim s;
+	struct jf_plan a, b;
+	struct jf_engine_input in = {0};
+	cJSON *rev;
+	char *ta, *tb;
+
+	sim_init(&s,
+		 "spec:\n"
+		 "  params: [{name: shards, value: [a, b, c]}]\n"
+		 "  retryPolicy: {backoff: {duration: 5s, jitter: 0.5}}\n"
+		 "  flows:\n"
+		 "  - {name: a, timeout: 1m}\n"
+		 "  - {name: b, forEach: {param: shards}}\n"
+		 "  - {name: c, dependsOn: {targets: [a, b]}}\n",
+		 NULL);
+	sim_run(&s);
+	sim_phase(&s, "test-a", "Running");
+	sim_phase(&s, "test-b-1", "Failed");
+	sim_phase(&s, "test-b-2", "Completed");
+	s.now += 3 * SEC;
+	in.flow = s.flow;
+	in.templates = s.templates;
+	in.jobs = s.jobs;
+	in.now_ms = s.now;
+	ck_assert_int_eq(jf_engine_reconcile(&in, &a, NULL), 0);
+	rev = cJSON_CreateArray();
+	for (int i = cJSON_GetArraySize(s.jobs) - 1; i >= 0; i--)
+		cJSON_AddItemToArray(
+			rev, jf_json_dup(cJSON_GetArrayItem(s.jobs, i)));
+	in.jobs = rev;
+	ck_assert_int_eq(jf_engine_reconcile(&in, &b, NULL), 0);
+	ta = plan_text(&a);
+	tb = plan_text(&b);
+	ck_assert_str_eq(ta, tb);
+	ck_assert_int_gt(cJSON_GetArraySize(a.events), 0);
+	free(ta);
+	free(tb);
+	jf_plan_release(&a);
+	jf_plan_release(&b);
+	cJSON_Delete(rev);
+	sim_free(&s);
+}
+END_TEST
+
 /* --- helpers ------------------------------------------------------------- */
 
 START_TEST(test_job_name)
@@ -767,6 +889,8 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_vanished_while_running_is_recreated_quietly);
 	tcase_add_test(tc, test_foreign_job_is_never_adopted);
 	tcase_add_test(tc, test_condition_transition_times);
+	tcase_add_test(tc, test_plans_are_deterministic);
+	tcase_add_test(tc, test_takeover_from_upstream);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("helpers");

@@ -281,6 +281,25 @@ static inline void sim_run(struct sim *s)
 			      h_stable(s->plan.status));
 		jf_json_set(s->flow, "status", jf_json_dup(s->plan.status));
 	}
+	{
+		/* idempotence: the same inputs again (the status written,
+		 * the created Jobs not visible yet) change nothing, emit
+		 * nothing and ask for the same creates */
+		struct jf_plan again;
+		char *a, *b;
+
+		ck_assert_int_eq(jf_engine_reconcile(&in, &again, &e), 0);
+		ck_assert_msg(again.status == NULL, "replan changed status: %s",
+			      h_stable(again.status_patch));
+		ck_assert_int_eq(cJSON_GetArraySize(again.events), 0);
+		a = jf_json_print_stable(again.creates);
+		b = jf_json_print_stable(s->plan.creates);
+		ck_assert_str_eq(a, b);
+		free(a);
+		free(b);
+		ck_assert_str_eq(again.phase, s->plan.phase);
+		jf_plan_release(&again);
+	}
 	cJSON_ArrayForEach (c, s->plan.creates) {
 		const char *name = jf_json_str(c, "metadata.name", "");
 		cJSON *job;
@@ -298,6 +317,22 @@ static inline void sim_run(struct sim *s)
 	}
 	cJSON_ArrayForEach (d, s->plan.deletes) {
 		sim_del_job(s, jf_json_str(d, "name", ""));
+	}	if (cJSON_GetArraySize(s->plan.creates)) {
+		/* seeing the new Jobs (Pending) changes no step status */
+		struct jf_plan seen;
+
+		in.jobs = s->jobs;
+		ck_assert_int_eq(jf_engine_reconcile(&in, &seen, &e), 0);
+		ck_assert_msg(!seen.status ||
+				      jf_json_equal(jf_json_at(seen.status,
+							       "stepStatuses"),
+						    jf_json_at(s->flow,
+							       "status.stepStatuses")),
+			      "observing the created Jobs changed: %s",
+			      h_stable(seen.status_patch));
+		ck_assert_int_eq(cJSON_GetArraySize(seen.events), 0);
+		ck_assert_int_eq(cJSON_GetArraySize(seen.creates), 0);
+		jf_plan_release(&seen);
 	}
 }
 

@@ -47,6 +47,17 @@ START_TEST(test_on_failure_backoff_and_exhaustion)
 	ck_assert_str_eq(sim_str(&s, "a", "message"),
 			 "job 'test-a' Failed; retry 1 of 2 at "
 			 "2026-08-22T10:01:17Z");
+	/* the whole step status */
+	ck_assert_str_eq(
+		h_stable(sim_step(&s, "a")),
+		"{\"attempts\":1,\"currentJob\":\"test-a\",\"firstFailureTime\":"
+		"\"2026-08-22T10:01:07Z\",\"jobTemplate\":\"a\",\"jobs\":"
+		"[\"test-a\"],\"lastFailure\":{\"job\":\"test-a\",\"phase\":"
+		"\"Failed\",\"reason\":\"Failed\",\"time\":"
+		"\"2026-08-22T10:01:07Z\"},\"message\":\"job 'test-a' Failed; "
+		"retry 1 of 2 at 2026-08-22T10:01:17Z\",\"name\":\"a\","
+		"\"nextRetryTime\":\"2026-08-22T10:01:17Z\",\"phase\":"
+		"\"Backoff\",\"startTime\":\"2026-08-22T10:01:02Z\"}");
 	/* waiting is a requeue, not a change */
 	s.now = T0 + 10 * SEC;
 	sim_run(&s);
