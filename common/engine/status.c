@@ -310,8 +310,8 @@ static cJSON *histories(struct jf_eng_rc *rc, const struct jf_eng_job *j,
 		const cJSON *ph = jf_json_at(prev_entry, "runningHistories");
 
 		cJSON_ArrayForEach (c, jf_eng_arr(ph)) {
-			cJSON *x = cJSON_IsObject(c) ? jf_eng_dup_nonull(c)
-						     : NULL;
+			cJSON *x =
+				cJSON_IsObject(c) ? jf_eng_dup_nonull(c) : NULL;
 
 			if (!cJSON_IsObject(c))
 				continue;

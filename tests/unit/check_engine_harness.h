@@ -317,19 +317,21 @@ static inline void sim_run(struct sim *s)
 	}
 	cJSON_ArrayForEach (d, s->plan.deletes) {
 		sim_del_job(s, jf_json_str(d, "name", ""));
-	}	if (cJSON_GetArraySize(s->plan.creates)) {
+	}
+	if (cJSON_GetArraySize(s->plan.creates)) {
 		/* seeing the new Jobs (Pending) changes no step status */
 		struct jf_plan seen;
 
 		in.jobs = s->jobs;
 		ck_assert_int_eq(jf_engine_reconcile(&in, &seen, &e), 0);
-		ck_assert_msg(!seen.status ||
-				      jf_json_equal(jf_json_at(seen.status,
-							       "stepStatuses"),
-						    jf_json_at(s->flow,
-							       "status.stepStatuses")),
-			      "observing the created Jobs changed: %s",
-			      h_stable(seen.status_patch));
+		ck_assert_msg(
+			!seen.status ||
+				jf_json_equal(
+					jf_json_at(seen.status, "stepStatuses"),
+					jf_json_at(s->flow,
+						   "status.stepStatuses")),
+			"observing the created Jobs changed: %s",
+			h_stable(seen.status_patch));
 		ck_assert_int_eq(cJSON_GetArraySize(seen.events), 0);
 		ck_assert_int_eq(cJSON_GetArraySize(seen.creates), 0);
 		jf_plan_release(&seen);
