@@ -143,8 +143,9 @@ static void check_plan(const cJSON *prev, const struct jf_plan *p)
 		abort();
 	if (!p->status)
 		return;
-	x = jf_json_merge_apply(jf_json_dup(prev),
-				cJSON_GetObjectItem(p->status_patch, "status"));
+	x = jf_json_merge_apply(
+		jf_json_dup(prev),
+		cJSON_GetObjectItemCaseSensitive(p->status_patch, "status"));
 	if (!jf_json_equal(x, p->status))
 		abort();
 	cJSON_Delete(x);
@@ -174,8 +175,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON_Delete(errs);
 	errs = jf_engine_validate(flow, NULL, NULL);
 	cJSON_Delete(errs);
-	meta = cJSON_GetObjectItem(flow, "metadata");
-	if (cJSON_IsObject(meta) && !cJSON_GetObjectItem(meta, "uid"))
+	meta = cJSON_GetObjectItemCaseSensitive(flow, "metadata");
+	if (cJSON_IsObject(meta) &&
+	    !cJSON_GetObjectItemCaseSensitive(meta, "uid"))
 		cJSON_AddStringToObject(meta, "uid", "uid-1");
 	h = jf_fnv1a(JF_FNV_OFFSET, data, size) | 1;
 	if (nul)
@@ -196,7 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (jf_engine_reconcile(&in, &p, NULL))
 			break;
-		check_plan(cJSON_GetObjectItem(flow, "status"), &p);
+		check_plan(cJSON_GetObjectItemCaseSensitive(flow, "status"),
+			   &p);
 		if (p.status)
 			jf_json_set(flow, "status", jf_json_dup(p.status));
 		if (!cJSON_IsArray(jobs))

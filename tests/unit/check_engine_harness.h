@@ -142,13 +142,13 @@ static inline void sim_init(struct sim *s, const char *flow_yaml,
 	memset(s, 0, sizeof(*s));
 	s->flow = h_yaml(flow_yaml);
 	meta = jf_json_obj(s->flow, "metadata");
-	if (!cJSON_GetObjectItem(meta, "name"))
+	if (!cJSON_GetObjectItemCaseSensitive(meta, "name"))
 		cJSON_AddStringToObject(meta, "name", "test");
-	if (!cJSON_GetObjectItem(meta, "namespace"))
+	if (!cJSON_GetObjectItemCaseSensitive(meta, "namespace"))
 		cJSON_AddStringToObject(meta, "namespace", "default");
-	if (!cJSON_GetObjectItem(meta, "uid"))
+	if (!cJSON_GetObjectItemCaseSensitive(meta, "uid"))
 		cJSON_AddStringToObject(meta, "uid", "uid-1");
-	if (!cJSON_GetObjectItem(meta, "generation"))
+	if (!cJSON_GetObjectItemCaseSensitive(meta, "generation"))
 		cJSON_AddNumberToObject(meta, "generation", 1);
 	if (!templates) {
 		const cJSON *st;
@@ -158,7 +158,7 @@ static inline void sim_init(struct sim *s, const char *flow_yaml,
 			const char *t = jf_json_str(
 				st, "jobTemplate", jf_json_str(st, "name", ""));
 
-			if (!cJSON_GetObjectItem(templates, t))
+			if (!cJSON_GetObjectItemCaseSensitive(templates, t))
 				h_tpl(templates, t);
 		}
 	}
@@ -222,7 +222,7 @@ static inline void sim_phase(struct sim *s, const char *name, const char *phase)
 	state = jf_json_obj(st, "state");
 	jf_json_set_str(state, "phase", phase);
 	h_set_time(state, "lastTransitionTime", s->now);
-	conds = cJSON_GetObjectItem(st, "conditions");
+	conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
 	if (!conds)
 		conds = cJSON_AddArrayToObject(st, "conditions");
 	c = cJSON_CreateObject();
@@ -267,10 +267,11 @@ static inline void sim_run(struct sim *s)
 	ck_assert_int_eq(s->plan.status == NULL, s->plan.status_patch == NULL);
 	if (s->plan.status) {
 		/* the merge patch reproduces the status from the old one */
-		prev = jf_json_dup(cJSON_GetObjectItem(s->flow, "status"));
+		prev = jf_json_dup(
+			cJSON_GetObjectItemCaseSensitive(s->flow, "status"));
 		prev = jf_json_merge_apply(
-			prev,
-			cJSON_GetObjectItem(s->plan.status_patch, "status"));
+			prev, cJSON_GetObjectItemCaseSensitive(
+				      s->plan.status_patch, "status"));
 		ck_assert_msg(jf_json_equal(prev, s->plan.status),
 			      "merge patch does not reproduce the status");
 		cJSON_Delete(prev);
@@ -362,7 +363,7 @@ static inline char *h_names(const cJSON *list)
 	cJSON_ArrayForEach (x, list) {
 		const char *name =
 			cJSON_IsString(x) ? x->valuestring
-			: cJSON_GetObjectItem(x, "name")
+			: cJSON_GetObjectItemCaseSensitive(x, "name")
 				? jf_json_str(x, "name", "")
 				: jf_json_str(x, "metadata.name", "");
 

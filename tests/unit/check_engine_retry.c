@@ -519,7 +519,7 @@ START_TEST(test_lagging_status_creates_nothing_twice)
 		 NULL);
 	sim_run(&s);
 	fail_job(&s, "test-a", "Failed", NULL);
-	old = jf_json_dup(cJSON_GetObjectItem(s.flow, "status"));
+	old = jf_json_dup(cJSON_GetObjectItemCaseSensitive(s.flow, "status"));
 	sim_run(&s);
 	ck_assert_str_eq(h_names(s.plan.creates), "test-a-r1");
 	/* the next reconcile sees the Job but the old status */

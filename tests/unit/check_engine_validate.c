@@ -14,7 +14,8 @@ static cJSON *templates_for(const cJSON *flow, const char *missing)
 		char want[128];
 
 		snprintf(want, sizeof(want), ",%s,", n);
-		if (*n && !strstr(missing, want) && !cJSON_GetObjectItem(t, n))
+		if (*n && !strstr(missing, want) &&
+		    !cJSON_GetObjectItemCaseSensitive(t, n))
 			h_tpl(t, n);
 	}
 	return t;
