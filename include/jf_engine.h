@@ -23,6 +23,9 @@
 #define JF_LABEL_STEP                "flow.volcano.sh/step"
 #define JF_LABEL_ATTEMPT             "flow.volcano.sh/attempt"
 #define JF_LABEL_ITERATION           "flow.volcano.sh/iteration"
+/* Manual retry request on the JobFlow: {"id": "<unique>", "steps": [...]}
+ * ("steps" optional: every Failed step). Honoured once per id; the id
+ * handled last is status.retry.observedId (docs/jobflow-api.md). */
 #define JF_ANNOTATION_RETRY          "flow.volcano.sh/retry"
 #define JF_FLOW_API_VERSION          "flow.volcano.sh/v1alpha1"
 #define JF_JOB_API_VERSION           "batch.volcano.sh/v1alpha1"
@@ -59,11 +62,15 @@ struct jf_plan {
 	 * apiVersion, kind, metadata with labels, annotations and the
 	 * controller ownerReference, spec). Never NULL after success. */
 	cJSON *creates;
-	/* [{"name": job, "reason": why}] Jobs to delete (Background). */
+	/* [{"name": job, "reason": why}] Jobs to delete (Background): every
+	 * owned Job under jobRetainPolicy delete, once the observed status
+	 * already says Succeed. Sorted by name. */
 	cJSON *deletes;
-	/* [{"name": job, "reason": why}] running Jobs to terminate (an
+	/* [{"name": job, "reason": "Timeout"}] running Jobs to terminate (an
 	 * attempt's timeout): the worker issues a Volcano bus Command
-	 * (action TerminateJob) for each. */
+	 * (action TerminateJob) for each. Listed once, by the plan that
+	 * detects the timeout; a deterministic Command name (e.g.
+	 * "<job>-timeout") makes a repeated issue harmless. */
 	cJSON *terminates;
 	/* The complete new status, or NULL when it equals the observed. */
 	cJSON *status;
@@ -75,14 +82,15 @@ struct jf_plan {
 	 * reconcile does not repeat them. */
 	cJSON *events;
 	/* Template names the flow needs that are missing from the input
-	 * (the supervisor requeues the flow when one appears). */
+	 * (the supervisor requeues the flow when one appears), sorted; while
+	 * any is missing nothing is created. Empty for a finished flow. */
 	cJSON *missing_templates;
 	/* Earliest time (ms from now) the flow must be reconciled again
 	 * even if nothing changes (retry backoff, attempt timeout); -1 when
 	 * no timed requeue is needed. */
 	int64_t requeue_after_ms;
 	/* The flow phase after this plan ("Pending", "Running", "Succeed",
-	 * "Failed"), borrowed from status. */
+	 * "Failed"): a static string, set even when status is NULL. */
 	const char *phase;
 };
 
@@ -99,7 +107,9 @@ void jf_plan_release(struct jf_plan *p);
  * (templates may be NULL: template existence and patch completeness are
  * then not checked). Returns a new JSON array (caller frees) of every
  * error found, [{"step": name or null, "path": "spec.flows[2].when",
- * "message": "..."}]; empty when valid. Linear in the size of the flow. */
+ * "message": "..."}]; empty when valid; NULL only on allocation failure.
+ * Spec errors come first (in the order the checks run), then missing
+ * templates. Linear in the size of the flow. opts may be NULL. */
 cJSON *jf_engine_validate(const cJSON *flow, const cJSON *templates,
 			  const struct jf_engine_opts *opts);
 
