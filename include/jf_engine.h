@@ -20,15 +20,15 @@
 /* Label, annotation and name conventions (SPEC §3.8, §11). */
 #define JF_LABEL_CREATED_BY_FLOW     "volcano.sh/createdByJobFlow"
 #define JF_LABEL_CREATED_BY_TEMPLATE "volcano.sh/createdByJobTemplate"
-#define JF_LABEL_STEP                "flow.volcano.sh/step"
-#define JF_LABEL_ATTEMPT             "flow.volcano.sh/attempt"
-#define JF_LABEL_ITERATION           "flow.volcano.sh/iteration"
+#define JF_LABEL_STEP		     "flow.volcano.sh/step"
+#define JF_LABEL_ATTEMPT	     "flow.volcano.sh/attempt"
+#define JF_LABEL_ITERATION	     "flow.volcano.sh/iteration"
 /* Manual retry request on the JobFlow: {"id": "<unique>", "steps": [...]}
  * ("steps" optional: every Failed step). Honoured once per id; the id
  * handled last is status.retry.observedId (docs/jobflow-api.md). */
-#define JF_ANNOTATION_RETRY          "flow.volcano.sh/retry"
-#define JF_FLOW_API_VERSION          "flow.volcano.sh/v1alpha1"
-#define JF_JOB_API_VERSION           "batch.volcano.sh/v1alpha1"
+#define JF_ANNOTATION_RETRY "flow.volcano.sh/retry"
+#define JF_FLOW_API_VERSION "flow.volcano.sh/v1alpha1"
+#define JF_JOB_API_VERSION  "batch.volcano.sh/v1alpha1"
 
 struct jf_engine_opts {
 	int max_iterations; /* forEach cap; 0 means the default */
@@ -53,7 +53,7 @@ struct jf_engine_input {
 	 * server rejected (4xx other than AlreadyExists/Conflict/429), so
 	 * the step can fail (or retry under policy Always). May be NULL. */
 	const cJSON *rejected;
-	int64_t now_ms; /* wall clock, ms since the epoch */
+	int64_t now_ms;			   /* wall clock, ms since the epoch */
 	const struct jf_engine_opts *opts; /* NULL: defaults */
 };
 
