@@ -79,9 +79,10 @@ void jf_metrics_add(struct jf_metrics *m, const char *name,
 }
 
 void jf_metrics_set(struct jf_metrics *m, const char *name,
-		    const char *labels, double v, const char *help)
+		    const char *labels, double v, const char *type,
+		    const char *help)
 {
-	struct jf_series *s = series(m, name, labels, "gauge", help);
+	struct jf_series *s = series(m, name, labels, type, help);
 
 	if (s)
 		s->value = v;

@@ -28,9 +28,11 @@ void jf_metrics_add(struct jf_metrics *m, const char *name,
 		    const char *labels, double v, const char *type,
 		    const char *help);
 
-/* Sets a gauge. */
+/* Sets the value of name{labels}: a gauge, or a counter whose total is
+ * kept elsewhere (type "counter"). */
 void jf_metrics_set(struct jf_metrics *m, const char *name,
-		    const char *labels, double v, const char *help);
+		    const char *labels, double v, const char *type,
+		    const char *help);
 
 /* Returns the current value, 0 when absent. */
 double jf_metrics_get(const struct jf_metrics *m, const char *name,

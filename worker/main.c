@@ -34,11 +34,16 @@
 #include "jf_time.h"
 #include "worker/worker.h"
 
-static volatile sig_atomic_t got_term;
+static volatile sig_atomic_t got_term, got_usr1;
 
 static void on_term(int sig)
 {
 	got_term = 1;
+}
+
+static void on_usr1(int sig)
+{
+	got_usr1 = 1;
 }
 
 static void usage(FILE *f)
@@ -58,6 +63,7 @@ static int parse_args(int argc, char **argv, struct jf_worker_opts *o)
 		{"kubeconfig", required_argument, NULL, 'k'},
 		{"context", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"log-file", required_argument, NULL, 'f'},
 		{"qps", required_argument, NULL, 'q'},
 		{"burst", required_argument, NULL, 'b'},
 		{"max-iterations", required_argument, NULL, 'm'},
@@ -87,6 +93,9 @@ static int parse_args(int argc, char **argv, struct jf_worker_opts *o)
 					optarg);
 				return -1;
 			}
+			break;
+		case 'f':
+			o->log_file = optarg;
 			break;
 		case 'q':
 			o->qps = atof(optarg);
@@ -133,6 +142,10 @@ static int serve(struct jf_worker *w)
 		struct jf_ipc_msg m;
 		int err;
 
+		if (got_usr1) {
+			got_usr1 = 0;
+			jf_log_open(w->opts.log_file);
+		}
 		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
 			return 1;
 		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -180,9 +193,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
+	signal(SIGUSR1, on_usr1);
 	if (parse_args(argc, argv, &opts))
 		return 2;
 	jf_log_init("worker", opts.slot);
+	if (opts.log_file && jf_log_open(opts.log_file))
+		return 2;
 	if (fcntl(JF_IPC_LIFELINE_FD, F_GETFD) < 0) {
 		jf_error("no lifeline on fd %d: jobflow-worker is started by "
 			 "jobflowd, not by hand",

@@ -7,12 +7,14 @@
 #include <cjson/cJSON.h>
 
 #include "jf_ipc.h"
+#include "jf_k8s.h"
 
 struct jf_worker_opts {
 	const char *ipc_url;
 	int slot;
 	const char *kubeconfig; /* NULL: $KUBECONFIG, ~/.kube/config, in-cluster */
 	const char *context;
+	const char *log_file;   /* NULL: stderr */
 	double qps;             /* <= 0: no client-side limit */
 	int burst;
 	int max_iterations;     /* forEach cap; 0: default */
@@ -21,6 +23,8 @@ struct jf_worker_opts {
 struct jf_worker {
 	struct jf_worker_opts opts;
 	struct jf_ipc_sock sock;
+	struct jf_k8s_client *client; /* synchronous: private event base */
+	cJSON *api_seen;        /* "verb code" -> count reported so far */
 	int64_t last_beat_ms;   /* last HEARTBEAT sent (monotonic) */
 	uint64_t tasks;
 };
@@ -38,5 +42,12 @@ int jf_worker_handle_task(struct jf_worker *w, uint32_t seq,
 /* Sends a HEARTBEAT when the last one is older than a second, so that a
  * long task is not mistaken for a stuck one. */
 void jf_worker_heartbeat(struct jf_worker *w, const char *busy_key);
+
+/* reconcile.c: the two task kinds. They fill result (borrowed) and
+ * return 0 or an error (also described in result.error). */
+int jf_worker_reconcile_flow(struct jf_worker *w, const cJSON *task,
+			     cJSON *result);
+int jf_worker_reconcile_template(struct jf_worker *w, const cJSON *task,
+				 cJSON *result);
 
 #endif /* JF_WORKER_WORKER_H */

@@ -21,8 +21,9 @@ START_TEST(test_render_sorted_with_help_and_histogram)
 		       "counter", "flows that reached Succeed");
 	jf_metrics_add(&m, "volcano_jobflow_succeed_phase_count", l2, 1,
 		       "counter", "flows that reached Succeed");
-	jf_metrics_set(&m, "jobflowd_leader", "", 1, "1 when leading");
-	jf_metrics_set(&m, "jobflowd_queue_depth", "", 0.5, "queued flows");
+	jf_metrics_set(&m, "jobflowd_leader", "", 1, "gauge", "1 when leading");
+	jf_metrics_set(&m, "jobflowd_queue_depth", "", 0.5, "gauge",
+		       "queued flows");
 	jf_metrics_observe_reconcile(&m, 0.003);
 	jf_metrics_observe_reconcile(&m, 0.2);
 	jf_metrics_observe_reconcile(&m, 99);
