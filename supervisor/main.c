@@ -112,13 +112,6 @@ static void finish(struct jf_sup *s, int code)
 	event_base_loopbreak(s->base);
 }
 
-static void on_released(void *arg)
-{
-	struct jf_sup *s = arg;
-
-	finish(s, s->exit_code);
-}
-
 static void release_and_finish(struct jf_sup *s)
 {
 	if (s->lease && s->leading) {

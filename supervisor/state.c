@@ -22,7 +22,7 @@ bool jf_sup_healthy(void *arg, const char **why)
 {
 	struct jf_sup *s = arg;
 
-	if (s->lease && !jf_lease_healthy(s->lease)) {
+	if (s->lease && !jf_lease_healthy(s->lease, 20000)) {
 		*why = "leading without a renewed lease\n";
 		return false;
 	}
@@ -92,7 +92,7 @@ static void client_counter(enum jf_k8s_verb verb, int code, uint64_t count,
 		 "process=\"supervisor\",verb=\"%s\",code=\"%d\"",
 		 jf_k8s_verb_name(verb), code);
 	jf_metrics_set(m, "jobflowd_api_requests_total", labels, (double)count,
-		       "API requests by process, "counter", verb and HTTP code");
+		       "counter", "API requests by process, verb and HTTP code");
 }
 
 static void informer_gauge(struct jf_metrics *m, const char *name,

@@ -181,6 +181,32 @@ START_TEST(test_usage_lists_every_flag)
 }
 END_TEST
 
+/* docs/operations.md carries the generated option table verbatim. */
+START_TEST(test_docs_match_the_option_table)
+{
+	const char *src = getenv("JF_SRC_DIR");
+	char docs[512], *md = NULL, *want = NULL;
+	size_t len = 0, wlen = 0;
+	FILE *f;
+
+	snprintf(docs, sizeof(docs), "%s/docs/operations.md", src ? src : ".");
+	f = fopen(docs, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", docs);
+	md = calloc(1, 1 << 20);
+	len = fread(md, 1, (1 << 20) - 1, f);
+	fclose(f);
+	ck_assert_uint_gt(len, 0);
+	f = open_memstream(&want, &wlen);
+	jf_config_markdown(f);
+	fclose(f);
+	ck_assert_msg(strstr(md, want) != NULL,
+		      "docs/operations.md is out of date: regenerate the "
+		      "config reference from jf_config_markdown()");
+	free(md);
+	free(want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -195,6 +221,7 @@ int main(void)
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_signal_skips_validation);
 	tcase_add_test(tc, test_usage_lists_every_flag);
+	tcase_add_test(tc, test_docs_match_the_option_table);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
