@@ -290,14 +290,16 @@ int jf_e2e_jobflowd(struct jf_e2e *x, int i, const char *const *args)
 	argv[argc++] = ident;
 	if (!has_arg(args, "--leader-elect"))
 		argv[argc++] = "--leader-elect=false";
-	if (!has_arg(args, "--workers"))
+	/* with a config file, leave the pool size to the file (flags would
+	 * override it on every reload) */
+	if (!has_arg(args, "--workers") && !has_arg(args, "--config"))
 		argv[argc++] = "--workers=2";
 	if (!has_arg(args, "--lease-duration")) {
 		argv[argc++] = "--lease-duration=3s";
 		argv[argc++] = "--renew-deadline=2s";
 		argv[argc++] = "--retry-period=500ms";
 	}
-	if (!has_arg(args, "--log-level"))
+	if (!has_arg(args, "--log-level") && !has_arg(args, "--config"))
 		argv[argc++] = "--log-level=debug";
 	for (int k = 0; args && args[k] && argc < 62; k++)
 		argv[argc++] = (char *)args[k];
