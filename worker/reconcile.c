@@ -241,6 +241,17 @@ static int write_status(struct flow_run *r, const struct jf_plan *plan)
 			   "status", JF_K8S_PATCH_MERGE, text, &got, &e);
 	free(text);
 	if (!err) {
+		static struct jf_ratelimit rl;
+
+		/* Volcano's own CRD prunes our status fields: then finished
+		 * steps would be forgotten. Say so loudly. */
+		if (jf_json_at(plan->status, "stepStatuses") &&
+		    !jf_json_at(got, "status.stepStatuses") &&
+		    jf_log_ratelimit(&rl, 60000))
+			jf_error("the API server dropped status.stepStatuses of "
+				 "'%s/%s': the installed JobFlow CRD is not "
+				 "jobflowd's; apply deploy/crds",
+				 r->ns, r->name);
 		jf_json_set(r->result, "flow", got);
 		return 0;
 	}

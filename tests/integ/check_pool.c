@@ -21,6 +21,10 @@ static struct event *sigchld;
 static struct jf_pool pool;
 static char run_dir[64];
 static char worker_path[512];
+static char kubeconfig[128];
+/* Workers build their API client at start: give them a configuration
+ * (never contacted by these tests). */
+static const char *worker_args[] = {"--kubeconfig", kubeconfig, NULL};
 static int fatal_code;
 static int results, idles, lost;
 static char last_result_key[64];
@@ -60,6 +64,7 @@ static struct jf_pool_opts base_opts(void)
 	struct jf_pool_opts o = {
 		.worker_path = worker_path,
 		.run_dir = run_dir,
+		.worker_args = worker_args,
 		.target = 3,
 		.min = 1,
 		.max = 8,
@@ -85,6 +90,19 @@ static void setup(void)
 		 bin ? bin : "build/bin");
 	snprintf(run_dir, sizeof(run_dir), "/tmp/jf-pool-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(run_dir));
+	snprintf(kubeconfig, sizeof(kubeconfig), "%s/kubeconfig", run_dir);
+	{
+		FILE *f = fopen(kubeconfig, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+		      "clusters: [{name: k, cluster: {server: "
+		      "'https://127.0.0.1:9'}}]\n"
+		      "users: [{name: u, user: {token: not-used}}]\n"
+		      "contexts: [{name: c, context: {cluster: k, user: u}}]\n",
+		      f);
+		fclose(f);
+	}
 	base = event_base_new();
 	sigchld = evsignal_new(base, SIGCHLD, on_chld, NULL);
 	event_add(sigchld, NULL);
@@ -100,6 +118,7 @@ static void teardown(void)
 	jf_pool_release(&pool);
 	event_free(sigchld);
 	event_base_free(base);
+	unlink(kubeconfig);
 	rmdir(run_dir);
 }
 
@@ -297,7 +316,8 @@ END_TEST
 
 START_TEST(test_exit_2_is_never_respawned)
 {
-	static const char *const bad_args[] = {"--bogus-flag", NULL};
+	static const char *const bad_args[] = {"--kubeconfig", kubeconfig,
+					       "--bogus-flag", NULL};
 	struct jf_pool_opts o = base_opts();
 
 	o.worker_args = bad_args;
