@@ -536,6 +536,42 @@ START_TEST(test_vanished_after_success_is_not_recreated)
 }
 END_TEST
 
+/* A flow upstream Volcano finished (or one on Volcano's CRD, which prunes
+ * stepStatuses) is final: its deleted Jobs are not re-created. */
+START_TEST(test_upstream_finished_flow_is_final)
+{
+	static const char *const phases[] = {"Succeed", "Failed"};
+	struct sim s;
+
+	for (int i = 0; i < 2; i++) {
+		char y[512];
+
+		snprintf(y, sizeof(y),
+			 "spec:\n"
+			 "  jobRetainPolicy: delete\n"
+			 "  flows:\n"
+			 "  - {name: a}\n"
+			 "  - {name: b, dependsOn: {targets: [a]}}\n"
+			 "status:\n"
+			 "  state: {phase: %s}\n"
+			 "  completedJobs: [test-a, test-b]\n",
+			 phases[i]);
+		sim_init(&s, y, NULL);
+		sim_run(&s);
+		ck_assert_int_eq(cJSON_GetArraySize(s.plan.creates), 0);
+		ck_assert_str_eq(s.plan.phase, phases[i]);
+		ck_assert_str_eq(jf_json_str(s.flow, "status.state.phase", ""),
+				 phases[i]);
+		/* and it stays so */
+		s.now += 60 * SEC;
+		sim_run(&s);
+		ck_assert_int_eq(cJSON_GetArraySize(s.plan.creates), 0);
+		ck_assert_ptr_null(s.plan.status);
+		sim_free(&s);
+	}
+}
+END_TEST
+
 /* A Job that disappears while it runs (or is not in the cache yet) is
  * created again under the same name, without a second Created event. */
 START_TEST(test_vanished_while_running_is_recreated_quietly)
@@ -886,6 +922,7 @@ static Suite *engine_suite(void)
 
 	tc = tcase_create("observed");
 	tcase_add_test(tc, test_vanished_after_success_is_not_recreated);
+	tcase_add_test(tc, test_upstream_finished_flow_is_final);
 	tcase_add_test(tc, test_vanished_while_running_is_recreated_quietly);
 	tcase_add_test(tc, test_foreign_job_is_never_adopted);
 	tcase_add_test(tc, test_condition_transition_times);
