@@ -340,6 +340,114 @@ START_TEST(test_only_the_leader_acts_and_a_standby_takes_over)
 }
 END_TEST
 
+/* Every API call the controller made (recorded by kubesim) is one that
+ * deploy/rbac-calls.txt lists, so the RBAC in deploy/ (which check_deploy
+ * compares with that list) lets the controller do its job. */
+static bool rbac_allows(const char *calls, const char *verb, const char *res)
+{
+	char sub[64] = "-", plural[128], line[256];
+	const char *slash = strchr(res, '/'), *p = calls;
+
+	snprintf(plural, sizeof(plural), "%.*s",
+		 (int)(slash ? (size_t)(slash - res) : strlen(res)), res);
+	if (slash)
+		snprintf(sub, sizeof(sub), "%s", slash + 1);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char v[32], g[128], r[128], sr[64];
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		p += n + (nl ? 1 : 0);
+		if (line[0] == '#' ||
+		    sscanf(line, "%31s %127s %127s %63s", v, g, r, sr) != 4)
+			continue;
+		if (!strcmp(v, verb) && !strcmp(r, plural) && !strcmp(sr, sub))
+			return true;
+	}
+	return false;
+}
+
+START_TEST(test_api_calls_are_covered_by_rbac)
+{
+	static const char *const args[] = {"--leader-elect=true", NULL};
+	static const char timeout_flow[] =
+		"apiVersion: flow.volcano.sh/v1alpha1\n"
+		"kind: JobFlow\n"
+		"metadata: {name: too-slow}\n"
+		"spec:\n"
+		"  flows:\n"
+		"    - {name: a, jobTemplate: slow, timeout: 300ms}\n";
+	char path[1024];
+	char *calls;
+	cJSON *st;
+	const cJSON *verb, *res;
+	int checked = 0;
+
+	start_kube(NULL);
+	/* everything the test itself writes happens before the count */
+	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/data/volcano/JobTemplate.yaml",
+					   "default"),
+			 0);
+	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/data/volcano/JobFlow.yaml",
+					   "default"),
+			 0);
+	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/features.yaml",
+					   "default"),
+			 0);
+	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/invalid.yaml",
+					   "default"),
+			 0);
+	ck_assert_int_eq(jf_e2e_apply_yaml(&x, timeout_flow, "default"), 0);
+	ck_assert_int_eq(jf_test_req(&x.kube, "POST", "/kubesim/reset-stats",
+				     NULL, "{}", NULL),
+			 200);
+	ck_assert_int_eq(jf_e2e_jobflowd(&x, 0, args), 0);
+	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "test", "Succeed",
+					   30000),
+			 0);
+	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "cleanup", "Failed",
+					   30000),
+			 0);
+	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "too-slow", "Failed",
+					   30000),
+			 0);
+	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "cyclic", "Failed",
+					   30000),
+			 0);
+	calls = jf_test_slurp(jf_e2e_src(path, sizeof(path),
+					 "deploy/rbac-calls.txt"),
+			      NULL);
+	ck_assert_ptr_nonnull(calls);
+	st = jf_e2e_kube_stats(&x);
+	cJSON_ArrayForEach(verb, jf_json_at(st, "requests"))
+	{
+		cJSON_ArrayForEach(res, verb)
+		{
+			/* discovery and control requests carry no resource */
+			if (!strcmp(res->string, "-") || !*res->string)
+				continue;
+			ck_assert_msg(rbac_allows(calls, verb->string,
+						  res->string),
+				      "the controller called '%s %s', which "
+				      "deploy/rbac-calls.txt does not allow",
+				      verb->string, res->string);
+			checked++;
+		}
+	}
+	/* the run did exercise the interesting calls */
+	ck_assert_ptr_nonnull(jf_json_at(st, "requests.create.jobs"));
+	ck_assert_ptr_nonnull(jf_json_at(st, "requests.create.commands"));
+	ck_assert_ptr_nonnull(jf_json_at(st, "requests.delete.jobs"));
+	ck_assert_ptr_nonnull(jf_json_at(st, "requests.create.events"));
+	ck_assert_ptr_nonnull(jf_json_at(st, "requests.patch[\"jobflows/status\"]"));
+	ck_assert_ptr_nonnull(jf_json_at(st, "requests.update.leases"));
+	ck_assert_int_ge(checked, 8);
+	cJSON_Delete(st);
+	free(calls);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("e2e_process");
@@ -354,6 +462,7 @@ int main(void)
 	tcase_add_test(tc, test_hup_reloads_the_config_and_rolls_workers);
 	tcase_add_test(tc, test_term_while_busy_drains_and_releases_the_lease);
 	tcase_add_test(tc, test_only_the_leader_acts_and_a_standby_takes_over);
+	tcase_add_test(tc, test_api_calls_are_covered_by_rbac);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
