@@ -133,59 +133,84 @@ static void list_help(struct ctl *c)
 		"STEPS counts steps Succeeded or Skipped.\n");
 }
 
+enum {
+	L_NS,
+	L_NAME,
+	L_STATUS,
+	L_STEPS,
+	L_AGE,
+	LCOLS
+};
+
 static int print_list(struct ctl *c, const cJSON *items, bool all)
 {
-	int n = cJSON_GetArraySize(items), i = 0, wns = 9, wname = 4, rc;
+	static const char *const heads[LCOLS] = {"NAMESPACE", "NAME", "STATUS",
+						 "STEPS", "AGE"};
+	int n = cJSON_GetArraySize(items), i = 0, w[LCOLS], rc;
 	const cJSON **v = calloc((size_t)n + 1, sizeof(*v)), *it;
+	char(*cells)[LCOLS][128] = calloc((size_t)n + 1, sizeof(*cells));
 	struct jf_buf b;
 
-	if (!v)
+	if (!v || !cells) {
+		free(v);
+		free(cells);
 		return CTL_FAIL;
-	cJSON_ArrayForEach (it, items) {
-		int l1 = (int)strlen(jf_json_str(it, "metadata.namespace", ""));
-		int l2 = (int)strlen(jf_json_str(it, "metadata.name", ""));
-
-		v[i++] = it;
-		wns = l1 > wns ? l1 : wns;
-		wname = l2 > wname ? l2 : wname;
 	}
+	cJSON_ArrayForEach (it, items)
+		v[i++] = it;
 	qsort(v, (size_t)n, sizeof(*v), by_ns_name);
-	jf_buf_init(&b, 0);
-	if (all)
-		jf_buf_printf(&b, "%-*s   ", wns, "NAMESPACE");
-	jf_buf_printf(&b, "%-*s   %-9s   %-7s   %s\n", wname, "NAME", "STATUS",
-		      "STEPS", "AGE");
+	for (int k = 0; k < LCOLS; k++)
+		w[k] = (int)strlen(heads[k]);
 	for (i = 0; i < n; i++) {
-		const char *phase =
-			jf_json_str(v[i], "status.state.phase", "<none>");
 		int64_t created = -1;
-		char steps[32], age[32];
 		int done, total;
 
 		ctl_flow_progress(v[i], &done, &total);
-		snprintf(steps, sizeof(steps), "%d/%d", done, total);
+		snprintf(cells[i][L_NS], 128, "%s",
+			 jf_json_str(v[i], "metadata.namespace", ""));
+		snprintf(cells[i][L_NAME], 128, "%s",
+			 jf_json_str(v[i], "metadata.name", ""));
+		snprintf(cells[i][L_STATUS], 128, "%s",
+			 jf_json_str(v[i], "status.state.phase", "<none>"));
+		snprintf(cells[i][L_STEPS], 128, "%d/%d", done, total);
 		if (jf_time_parse(
 			    jf_json_str(v[i], "metadata.creationTimestamp", ""),
 			    &created) == 0)
-			ctl_fmt_dur(c->now_ms - created, age, sizeof(age));
+			ctl_fmt_dur(c->now_ms - created, cells[i][L_AGE], 128);
 		else
-			snprintf(age, sizeof(age), "<unknown>");
-		if (all)
-			jf_buf_printf(
-				&b, "%-*s   ", wns,
-				jf_json_str(v[i], "metadata.namespace", ""));
-		jf_buf_printf(&b, "%-*s   ", wname,
-			      jf_json_str(v[i], "metadata.name", ""));
-		ctl_colored(&c->style, &b, ctl_phase_color(ctl_phase_of(phase)),
-			    phase);
-		jf_buf_printf(&b, "%*s   %-7s   %s\n",
-			      (int)(9 - strlen(phase)) > 0
-				      ? (int)(9 - strlen(phase))
-				      : 0,
-			      "", steps, age);
+			snprintf(cells[i][L_AGE], 128, "<unknown>");
+		for (int k = 0; k < LCOLS; k++) {
+			int l = (int)strlen(cells[i][k]);
+
+			w[k] = l > w[k] ? l : w[k];
+		}
+	}
+	jf_buf_init(&b, 0);
+	for (int k = all ? 0 : 1; k < LCOLS; k++) {
+		if (k == LCOLS - 1)
+			jf_buf_printf(&b, "%s\n", heads[k]);
+		else
+			jf_buf_printf(&b, "%-*s   ", w[k], heads[k]);
+	}
+	for (i = 0; i < n; i++) {
+		for (int k = all ? 0 : 1; k < LCOLS; k++) {
+			const char *s = cells[i][k];
+
+			if (k == L_STATUS)
+				ctl_colored(&c->style, &b,
+					    ctl_phase_color(ctl_phase_of(s)),
+					    s);
+			else
+				jf_buf_puts(&b, s);
+			if (k < LCOLS - 1)
+				jf_buf_printf(&b, "%*s",
+					      w[k] - (int)strlen(s) + 3, "");
+		}
+		jf_buf_putc(&b, '\n');
 	}
 	rc = ctl_write(c, c->out, &b);
 	jf_buf_release(&b);
+	free(cells);
 	free(v);
 	return rc;
 }

@@ -43,6 +43,7 @@ struct tctx {
 	const cJSON *flow;
 	const struct ctl_style *st;
 	int64_t now;
+	bool invalid; /* InvalidSpec is True */
 	struct table t;
 };
 
@@ -291,6 +292,8 @@ static void step_rows(struct tctx *x, const cJSON *spec_step, bool last)
 
 	if (!tpl && !cJSON_IsArray(sw))
 		tpl = jf_json_str(spec_step, "jobTemplate", name);
+	if (!st && x->invalid)
+		phase = "";
 	r = add_row(&x->t);
 	set_step_cell(x, r, x->st->unicode ? uni_b : asc_b, p, name);
 	set_cell(&x->t, r, C_TEMPLATE, "%s", tpl ? tpl : "");
@@ -331,6 +334,8 @@ static void step_rows(struct tctx *x, const cJSON *spec_step, bool last)
 	}
 	if (*jf_json_str(st, "message", ""))
 		msg_add(&m, "%s", jf_json_str(st, "message", ""));
+	if (!st && x->invalid)
+		msg_add(&m, "not run: the flow is invalid");
 	if (p != CTL_PH_SUCCEEDED)
 		failure_note(&m, st);
 	if (m.len)
@@ -403,6 +408,18 @@ static void header_time(struct tctx *x, struct jf_buf *out, const char *label,
 		      ctl_fmt_dur(x->now - t, d, sizeof(d)));
 }
 
+static bool is_invalid(const cJSON *flow)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach (c, jf_json_at(flow, "status.stepConditions")) {
+		if (!strcmp(jf_json_str(c, "type", ""), "InvalidSpec") &&
+		    !strcmp(jf_json_str(c, "status", ""), "True"))
+			return true;
+	}
+	return false;
+}
+
 /* The flow's message: InvalidSpec, else the Succeeded or Progressing
  * condition's message. */
 static const char *flow_message(const cJSON *flow)
@@ -471,7 +488,10 @@ static void retry_header(struct tctx *x, struct jf_buf *out)
 int ctl_tree_render(const cJSON *flow, const struct ctl_style *st,
 		    int64_t now_ms, struct jf_buf *out)
 {
-	struct tctx x = {.flow = flow, .st = st, .now = now_ms};
+	struct tctx x = {.flow = flow,
+			 .st = st,
+			 .now = now_ms,
+			 .invalid = is_invalid(flow)};
 	const cJSON *flows = jf_json_at(flow, "spec.flows"), *s;
 	const char *phase = jf_json_str(flow, "status.state.phase", "");
 	enum ctl_phase fp = ctl_phase_of(phase);

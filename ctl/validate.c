@@ -22,28 +22,58 @@ static void validate_help(struct ctl *c)
 		"Exit status 1 on any error.\n");
 }
 
-/* Prints one flow's errors; returns how many. */
+struct located {
+	const cJSON *err;
+	int line, idx;
+};
+
+static int by_line(const void *x, const void *y)
+{
+	const struct located *a = x, *b = y;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->idx - b->idx;
+}
+
+/* Prints one flow's errors in line order; returns how many. */
 int ctl_print_flow_errors(struct ctl *c, const struct ctl_doc *doc,
 			  const cJSON *errs)
 {
+	int n = cJSON_GetArraySize(errs), i = 0;
+	struct located *v = calloc((size_t)n + 1, sizeof(*v));
 	const cJSON *x;
-	int n = 0;
 
 	fflush(c->out);
 	cJSON_ArrayForEach (x, errs) {
-		const char *step = jf_json_str(x, "step", NULL);
-		char where[600];
+		int col;
 
-		ctl_doc_where(doc, jf_json_str(x, "path", NULL), where,
-			      sizeof(where));
-		if (step)
-			fprintf(c->err, "%s: %s: %s\n", where, step,
-				jf_json_str(x, "message", ""));
-		else
-			fprintf(c->err, "%s: %s\n", where,
-				jf_json_str(x, "message", ""));
-		n++;
+		if (!v)
+			break;
+		v[i].err = x;
+		v[i].idx = i;
+		if (jf_yaml_pos_lookup(doc->y, jf_json_str(x, "path", ""),
+				       &v[i].line, &col))
+			v[i].line = doc->y->line;
+		i++;
 	}
+	if (v)
+		qsort(v, (size_t)n, sizeof(*v), by_line);
+	for (i = 0; i < n; i++) {
+		const cJSON *e = v ? v[i].err : cJSON_GetArrayItem(errs, i);
+		const char *step = jf_json_str(e, "step", NULL);
+		const char *file =
+			strcmp(doc->file, "-") ? doc->file : "<stdin>";
+		int line = v ? v[i].line : doc->y->line;
+
+		if (step)
+			fprintf(c->err, "%s:%d: %s: %s\n", file, line, step,
+				jf_json_str(e, "message", ""));
+		else
+			fprintf(c->err, "%s:%d: %s\n", file, line,
+				jf_json_str(e, "message", ""));
+	}
+	free(v);
 	return n;
 }
 
