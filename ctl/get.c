@@ -156,8 +156,9 @@ static int print_list(struct ctl *c, const cJSON *items, bool all)
 		free(cells);
 		return CTL_FAIL;
 	}
-	cJSON_ArrayForEach (it, items)
+	cJSON_ArrayForEach (it, items) {
 		v[i++] = it;
+	}
 	qsort(v, (size_t)n, sizeof(*v), by_ns_name);
 	for (int k = 0; k < LCOLS; k++)
 		w[k] = (int)strlen(heads[k]);

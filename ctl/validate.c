@@ -93,8 +93,9 @@ static void note_missing(const cJSON *flow, const cJSON *templates,
 
 		if (cJSON_GetObjectItemCaseSensitive(templates, n->valuestring))
 			continue;
-		cJSON_ArrayForEach (m, missing)
+		cJSON_ArrayForEach (m, missing) {
 			seen = seen || !strcmp(m->valuestring, n->valuestring);
+		}
 		if (!seen)
 			cJSON_AddItemToArray(
 				missing, cJSON_CreateString(n->valuestring));
@@ -167,10 +168,11 @@ int ctl_cmd_validate(struct ctl *c, int argc, char **argv)
 				bad_files == 1 ? "" : "s");
 		if (cJSON_GetArraySize(missing)) {
 			fprintf(c->err, "; missing templates:");
-			cJSON_ArrayForEach (m, missing)
+			cJSON_ArrayForEach (m, missing) {
 				fprintf(c->err, "%s %s",
 					m == missing->child ? "" : ",",
 					m->valuestring);
+			}
 		}
 		fputc('\n', c->err);
 		rc = CTL_FAIL;
