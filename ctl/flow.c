@@ -2,9 +2,11 @@
  * topological step order, step statuses and progress. */
 #include "ctl/ctl.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jf_hmap.h"
 #include "jf_json.h"
 
 static const struct {
@@ -88,57 +90,126 @@ int ctl_step_index(const cJSON *flows, const char *name)
 	return -1;
 }
 
+static void heap_push(int *h, int *n, int v)
+{
+	int i = (*n)++;
+
+	while (i > 0 && h[(i - 1) / 2] > v) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = v;
+}
+
+static int heap_pop(int *h, int *n)
+{
+	int top = h[0], v = h[--*n], i = 0;
+
+	for (;;) {
+		int c = 2 * i + 1;
+
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= v)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n)
+		h[i] = v;
+	return top;
+}
+
+/* Kahn's algorithm taking the ready step earliest in spec order (a
+ * min-heap of indexes); O((n + e) log n). */
 int ctl_topo_order(const cJSON *flows, int *order, int n)
 {
-	int *indeg = calloc((size_t)n + 1, sizeof(int));
-	bool *done = calloc((size_t)n + 1, sizeof(bool));
+	size_t cap = (size_t)n + 1;
+	int *indeg = calloc(cap, sizeof(int)), *heap = calloc(cap, sizeof(int));
+	int *start = calloc(cap + 1, sizeof(int)),
+	    *fill = calloc(cap, sizeof(int));
+	int *adj = NULL, nheap = 0, k = 0, e = 0, rc = -1, i = 0;
+	bool *done = calloc(cap, sizeof(bool));
+	struct jf_hmap names;
 	const cJSON *s, *t;
-	int k = 0;
 
-	if (!indeg || !done) {
-		free(indeg);
-		free(done);
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		s = cJSON_GetArrayItem(flows, i);
-		cJSON_ArrayForEach (t, jf_json_at(s, "dependsOn.targets")) {
-			if (cJSON_IsString(t) &&
-			    ctl_step_index(flows, t->valuestring) >= 0)
-				indeg[i]++;
-		}
-	}
-	/* Kahn, always taking the first ready step in spec order: O(n^2)
-	 * in the worst case, fine for what a person reads */
-	while (k < n) {
-		int pick = -1;
+	jf_hmap_init(&names);
+	if (!indeg || !heap || !start || !fill || !done)
+		goto out;
+	cJSON_ArrayForEach (s, flows) {
+		const char *nm = jf_json_str(s, "name", "");
 
-		for (int i = 0; i < n && pick < 0; i++) {
-			if (!done[i] && indeg[i] == 0)
-				pick = i;
-		}
-		if (pick < 0) /* a cycle: the rest in spec order */
+		if (i >= n)
 			break;
-		done[pick] = true;
-		order[k++] = pick;
-		for (int i = 0; i < n; i++) {
-			s = cJSON_GetArrayItem(flows, i);
+		if (!jf_hmap_get(&names, nm) &&
+		    jf_hmap_put(&names, nm, (void *)(intptr_t)(i + 1), NULL))
+			goto out;
+		i++;
+	}
+	/* edges target -> step, as lists per target (CSR) */
+	for (int pass = 0; pass < 2; pass++) {
+		i = 0;
+		cJSON_ArrayForEach (s, flows) {
+			if (i >= n)
+				break;
 			cJSON_ArrayForEach (
 				t, jf_json_at(s, "dependsOn.targets")) {
-				if (cJSON_IsString(t) &&
-				    ctl_step_index(flows, t->valuestring) ==
-					    pick)
-					indeg[i]--;
+				intptr_t d = cJSON_IsString(t)
+						     ? (intptr_t)jf_hmap_get(
+							       &names,
+							       t->valuestring)
+						     : 0;
+
+				if (!d)
+					continue;
+				if (pass == 0) {
+					start[d]++; /* counts, shifted by one */
+					indeg[i]++;
+					e++;
+				} else {
+					adj[start[d - 1] + fill[d - 1]++] = i;
+				}
 			}
+			i++;
+		}
+		if (pass == 0) {
+			for (int j = 1; j <= n; j++)
+				start[j] += start[j - 1];
+			adj = calloc((size_t)e + 1, sizeof(int));
+			if (!adj)
+				goto out;
 		}
 	}
-	for (int i = 0; i < n && k < n; i++) {
+	for (i = 0; i < n; i++) {
+		if (!indeg[i])
+			heap_push(heap, &nheap, i);
+	}
+	while (nheap) {
+		int pick = heap_pop(heap, &nheap);
+
+		done[pick] = true;
+		order[k++] = pick;
+		for (int j = start[pick]; j < start[pick + 1]; j++) {
+			if (--indeg[adj[j]] == 0)
+				heap_push(heap, &nheap, adj[j]);
+		}
+	}
+	for (i = 0; i < n && k < n; i++) { /* a cycle: the rest in spec order */
 		if (!done[i])
 			order[k++] = i;
 	}
+	rc = n;
+out:
+	jf_hmap_release(&names);
 	free(indeg);
+	free(heap);
+	free(start);
+	free(fill);
+	free(adj);
 	free(done);
-	return n;
+	return rc;
 }
 
 const cJSON *ctl_step_status(const cJSON *flow, const char *name)
