@@ -358,12 +358,16 @@ int ctl_cmd_render(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	errs = jf_engine_validate(flow, tpl, NULL);
-	if (!errs || cJSON_GetArraySize(errs)) {
-		int n = errs ? ctl_print_flow_errors(c, doc, errs) : 0;
+	if (!errs) {
+		rc = ctl_fail(c, "cannot render flow", subject,
+			      "out of memory");
+		goto out;
+	}
+	if (cJSON_GetArraySize(errs)) {
+		int n = ctl_print_flow_errors(c, doc, errs);
 
 		rc = ctl_fail(c, "cannot render flow", subject,
-			      errs ? "%d error%s (see above)" : "out of memory",
-			      n, n == 1 ? "" : "s");
+			      "%d error%s (see above)", n, n == 1 ? "" : "s");
 		goto out;
 	}
 	/* what the API server would fill in */
