@@ -77,6 +77,15 @@ finish() {
 	exit 0
 }
 
+# pyjson FILE|- EXPR: exit 0 when the Python expression EXPR is true of the
+# JSON document o read from FILE (or stdin).
+pyjson() {
+	python3 -c '
+import json, sys
+o = json.load(sys.stdin if sys.argv[1] == "-" else open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+
 # start_kubesim [ARGS...]: a private kubesim; sets KUBECONFIG.
 start_kubesim() {
 	"$BIN/kubesim" --listen 127.0.0.1:0 --kubeconfig-out "$TMP/kubeconfig" \

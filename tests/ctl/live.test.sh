@@ -6,6 +6,10 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
+if ! command -v kubectl >/dev/null 2>&1; then
+	echo "SKIP: kubectl not found"
+	exit 0
+fi
 start_kubesim --no-volcano-sim
 apply_crds
 for f in "$EX"/*.yaml; do
@@ -54,19 +58,23 @@ check "not a tty: ASCII only" bash -c \
 # get -o json|yaml print the object as stored
 "$CTL" get switch-gpus -o json >"$TMP/o.json"
 expect_rc "get -o json" 0 $?
-check "get -o json is the object" \
-	jq -e '.kind == "JobFlow" and .status.stepStatuses[1].selectedCase == 1' \
-	"$TMP/o.json" >/dev/null
+check "get -o json is the object" pyjson "$TMP/o.json" \
+	'o["kind"] == "JobFlow" and o["status"]["stepStatuses"][1]["selectedCase"] == 1'
 "$CTL" get switch-gpus -o yaml >"$TMP/o.yaml"
 expect_rc "get -o yaml" 0 $?
-nolast='del(.metadata.managedFields,
-  .metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"])'
-kubectl get jobflow switch-gpus -o json | jq -S "$nolast" >"$TMP/kubectl.json"
+kubectl get jobflow switch-gpus -o json >"$TMP/kubectl.json"
 # the YAML reads back (through kubectl's own decoder) as the same object
-kubectl create --dry-run=client -f "$TMP/o.yaml" -o json 2>"$TMP/dry.err" |
-	jq -S "$nolast" >"$TMP/o-back.json"
-check "get -o yaml reads back as the object" \
-	diff -u "$TMP/kubectl.json" "$TMP/o-back.json"
+kubectl create --dry-run=client -f "$TMP/o.yaml" -o json \
+	>"$TMP/o-back.json" 2>"$TMP/dry.err"
+check "get -o yaml reads back as the object" python3 -c '
+import json, sys
+def norm(p):
+    o = json.load(open(p))
+    o["metadata"].pop("managedFields", None)
+    o["metadata"].get("annotations", {}).pop(
+        "kubectl.kubernetes.io/last-applied-configuration", None)
+    return o
+sys.exit(norm(sys.argv[1]) != norm(sys.argv[2]))' "$TMP/kubectl.json" "$TMP/o-back.json"
 
 # get errors
 "$CTL" get nope >"$TMP/out" 2>"$TMP/err"
@@ -159,19 +167,19 @@ expect_rc "retry a missing flow" 1 $?
 "$CTL" retry cleanup-after-failure >"$TMP/out" 2>"$TMP/err"
 expect_rc "retry a Failed flow" 0 $?
 ann=$(kubectl get jobflow cleanup-after-failure -o jsonpath='{.metadata.annotations.flow\.volcano\.sh/retry}')
-id1=$(jq -r .id <<<"$ann")
+id1=$(pyjson - 'print(o["id"]) or True' <<<"$ann")
 check "retry: the annotation holds an id and no step list" \
-	jq -e '(.id | test("^[0-9a-z]+-[0-9a-f]{8}$")) and (has("steps") | not)' \
-	<<<"$ann" >/dev/null
+	pyjson - '__import__("re").fullmatch("[0-9a-z]+-[0-9a-f]{8}", o["id"]) and "steps" not in o' \
+	<<<"$ann"
 check "retry: says what it asked" grep -qx \
 	"retry '$id1' requested for flow 'default/cleanup-after-failure': train" \
 	"$TMP/out"
 "$CTL" retry cleanup-after-failure --step train >"$TMP/out" 2>"$TMP/err"
 expect_rc "retry --step" 0 $?
 ann=$(kubectl get jobflow cleanup-after-failure -o jsonpath='{.metadata.annotations.flow\.volcano\.sh/retry}')
-id2=$(jq -r .id <<<"$ann")
+id2=$(pyjson - 'print(o["id"]) or True' <<<"$ann")
 check "retry --step: the steps are listed" \
-	jq -e '.steps == ["train"]' <<<"$ann" >/dev/null
+	pyjson - 'o["steps"] == ["train"]' <<<"$ann"
 check "every request has its own id" test "$id1" != "$id2"
 t0=$(created cleanup-after-failure)
 JF_CTL_NOW=$(rfc3339_of $((t0 + 60))) "$CTL" get cleanup-after-failure \
