@@ -43,7 +43,7 @@ struct tctx {
 	const cJSON *flow;
 	const struct ctl_style *st;
 	int64_t now;
-	bool invalid; /* InvalidSpec is True */
+	const char *invalid; /* the InvalidSpec message when it is True */
 	struct table t;
 };
 
@@ -171,6 +171,33 @@ static void failure_note(struct jf_buf *m, const cJSON *st)
 	msg_add(m, "last failure: %s %s", jf_json_str(lf, "job", "?"), why);
 	if (*jf_json_str(lf, "message", ""))
 		jf_buf_printf(m, ": %s", jf_json_str(lf, "message", ""));
+}
+
+/* Adds the parts of an InvalidSpec message ("step 'a': ...; step 'b':
+ * ...") that concern step name, without the step prefix. */
+static bool invalid_notes(const char *msg, const char *name, struct jf_buf *m)
+{
+	char prefix[300];
+	size_t plen;
+	bool any = false;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "step '%s': ", name);
+	if (plen >= sizeof(prefix))
+		return false;
+	for (const char *p = msg; p && *p;) {
+		const char *next = strstr(p, "; step '");
+
+		if (!strncmp(p, prefix, plen)) {
+			size_t n = next ? (size_t)(next - p) : strlen(p);
+
+			if (m->len)
+				jf_buf_puts(m, "; ");
+			jf_buf_append(m, p + plen, n - plen);
+			any = true;
+		}
+		p = next ? next + 2 : NULL;
+	}
+	return any;
 }
 
 static void set_step_cell(struct tctx *x, struct row *r, const char *branch,
@@ -334,7 +361,7 @@ static void step_rows(struct tctx *x, const cJSON *spec_step, bool last)
 	}
 	if (*jf_json_str(st, "message", ""))
 		msg_add(&m, "%s", jf_json_str(st, "message", ""));
-	if (!st && x->invalid)
+	if (!st && x->invalid && !invalid_notes(x->invalid, name, &m))
 		msg_add(&m, "not run: the flow is invalid");
 	if (p != CTL_PH_SUCCEEDED)
 		failure_note(&m, st);
@@ -408,16 +435,16 @@ static void header_time(struct tctx *x, struct jf_buf *out, const char *label,
 		      ctl_fmt_dur(x->now - t, d, sizeof(d)));
 }
 
-static bool is_invalid(const cJSON *flow)
+static const char *invalid_message(const cJSON *flow)
 {
 	const cJSON *c;
 
 	cJSON_ArrayForEach (c, jf_json_at(flow, "status.stepConditions")) {
 		if (!strcmp(jf_json_str(c, "type", ""), "InvalidSpec") &&
 		    !strcmp(jf_json_str(c, "status", ""), "True"))
-			return true;
+			return jf_json_str(c, "message", "");
 	}
-	return false;
+	return NULL;
 }
 
 /* The flow's message: InvalidSpec, else the Succeeded or Progressing
@@ -491,7 +518,7 @@ int ctl_tree_render(const cJSON *flow, const struct ctl_style *st,
 	struct tctx x = {.flow = flow,
 			 .st = st,
 			 .now = now_ms,
-			 .invalid = is_invalid(flow)};
+			 .invalid = invalid_message(flow)};
 	const cJSON *flows = jf_json_at(flow, "spec.flows"), *s;
 	const char *phase = jf_json_str(flow, "status.state.phase", "");
 	enum ctl_phase fp = ctl_phase_of(phase);
