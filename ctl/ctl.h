@@ -214,6 +214,7 @@ int ctl_graph_render(const cJSON *flow, enum ctl_graph_format fmt, bool live,
 
 /* --- commands ------------------------------------------------------------ */
 
+int ctl_cmd_apply(struct ctl *c, int argc, char **argv);
 int ctl_cmd_validate(struct ctl *c, int argc, char **argv);
 int ctl_cmd_render(struct ctl *c, int argc, char **argv);
 int ctl_cmd_graph(struct ctl *c, int argc, char **argv);

@@ -30,6 +30,8 @@ static const struct {
 	{"list", ctl_cmd_list, "list flows with status, steps done and age"},
 	{"watch", ctl_cmd_watch, "follow a flow live until it finishes"},
 	{"retry", ctl_cmd_retry, "re-run the failed steps of a Failed flow"},
+	{"apply", ctl_cmd_apply,
+	 "create or update the objects in YAML files (without kubectl)"},
 };
 
 static void usage(FILE *f)
@@ -136,7 +138,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0 &&
-		    !(k == 4 && !strcmp(argv[i], "ls")))
+		    !(!strcmp(commands[k].name, "list") &&
+		      !strcmp(argv[i], "ls")))
 			continue;
 		c.cmd = commands[k].name;
 		rc = commands[k].fn(&c, argc - i - 1, argv + i + 1);
