@@ -192,6 +192,9 @@ for n in $(printf '%s\n' "${!EXPECT[@]}" | sort); do
 	printf '%-24s %-10s %-10s %s\n' "$n" "${EXPECT[$n]}" "$got" "$res"
 done
 say ""
+say "${B}One flow up close${N} (jobflowctl get retry-backoff): a step that failed twice and was retried with backoff"
+ctl get retry-backoff | sed 's/^/  /'
+say ""
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E \
 	'^(jobflowd_jobs_created_total|jobflowd_step_retries_total|volcano_jobflow_(succeed|failed)_phase_count)' |
 	sed 's/^/  /'
