@@ -32,6 +32,8 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -fno-strict-aliasing $(WARN) -Iinclude -I. $(PKG_CFLAGS) \
             -D_GNU_SOURCE -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lm -lpthread
+# link only what is used, with any compiler (Debian's gcc does by default)
+LDFLAGS  += -Wl,--as-needed
 
 ifneq ($(findstring clang,$(CC)),)
 WARN     += -Wno-unknown-warning-option
