@@ -158,6 +158,30 @@ START_TEST(test_worker_killed_mid_task_loses_nothing)
 }
 END_TEST
 
+START_TEST(test_stuck_worker_is_killed_and_its_flow_redone)
+{
+	static const char *const args[] = {"--task-timeout=2s", NULL};
+	int pid = 0;
+
+	start_kube("latency=150ms");
+	ck_assert_int_eq(jf_e2e_jobflowd(&x, 0, args), 0);
+	apply_chains("s", 3);
+	for (int t = 0; t < 200 && !pid; t++) {
+		pid = busy_worker(0);
+		if (!pid)
+			jf_e2e_sleep_ms(20);
+	}
+	ck_assert_int_gt(pid, 0);
+	/* a hung worker: alive, silent, holding its flow */
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	wait_chains("s", 3, 40000);
+	ck_assert_double_ge(metric(0, "jobflowd_worker_kills_total"), 1);
+	ck_assert_double_ge(metric(0, "jobflowd_tasks_lost_total"), 1);
+	ck_assert_int_ne(kill(pid, 0), 0); /* it was killed and reaped */
+	assert_no_duplicate_jobs();
+}
+END_TEST
+
 static int want_target;
 static bool target_ready(void)
 {
@@ -458,6 +482,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_worker_killed_mid_task_loses_nothing);
+	tcase_add_test(tc, test_stuck_worker_is_killed_and_its_flow_redone);
 	tcase_add_test(tc, test_ttin_ttou_resize_the_pool);
 	tcase_add_test(tc, test_hup_reloads_the_config_and_rolls_workers);
 	tcase_add_test(tc, test_term_while_busy_drains_and_releases_the_lease);
