@@ -37,8 +37,8 @@ static bool slot_live(const struct jf_hmap_slot *s)
 
 /* Index of key's slot, or of the slot where it would be inserted (the
  * first tombstone seen, else the empty slot ending the probe). */
-static size_t find_slot(const struct jf_hmap *m, const char *key,
-			unsigned h, bool *found)
+static size_t find_slot(const struct jf_hmap *m, const char *key, unsigned h,
+			bool *found)
 {
 	size_t mask = m->cap - 1, i = h & mask, insert = (size_t)-1;
 

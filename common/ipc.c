@@ -87,9 +87,9 @@ int jf_ipc_decode(const void *msg, size_t len, struct jf_ipc_msg *out,
 
 	memset(out, 0, sizeof(*out));
 	if (len < JF_IPC_HDR_LEN)
-		return jf_errf(e, -JF_EPROTO,
-			       "message of %zu bytes is shorter than the header",
-			       len);
+		return jf_errf(
+			e, -JF_EPROTO,
+			"message of %zu bytes is shorter than the header", len);
 	if (len > JF_IPC_MAX_MSG)
 		return jf_errf(e, -JF_EPROTO,
 			       "message of %zu bytes exceeds the limit", len);
@@ -106,9 +106,10 @@ int jf_ipc_decode(const void *msg, size_t len, struct jf_ipc_msg *out,
 		return jf_errf(e, -JF_EPROTO, "unknown message type %d", type);
 	plen = get_u32(m + 12);
 	if ((size_t)plen != len - JF_IPC_HDR_LEN)
-		return jf_errf(e, -JF_EPROTO,
-			       "payload length %u does not match message size %zu",
-			       plen, len);
+		return jf_errf(
+			e, -JF_EPROTO,
+			"payload length %u does not match message size %zu",
+			plen, len);
 	err = jf_json_parse((const char *)m + JF_IPC_HDR_LEN, plen,
 			    JF_IPC_MAX_MSG, &body, &pe);
 	if (err)
@@ -116,8 +117,7 @@ int jf_ipc_decode(const void *msg, size_t len, struct jf_ipc_msg *out,
 			       jf_ipc_type_name(type), pe.msg);
 	if (!cJSON_IsObject(body)) {
 		cJSON_Delete(body);
-		return jf_errf(e, -JF_EPROTO,
-			       "%s payload is not a JSON object",
+		return jf_errf(e, -JF_EPROTO, "%s payload is not a JSON object",
 			       jf_ipc_type_name(type));
 	}
 	out->type = type;

@@ -90,8 +90,8 @@ static size_t put_escaped(char *buf, size_t pos, size_t cap, const char *s)
 			buf[pos++] = '\\';
 			buf[pos++] = 'n';
 		} else if (c < 0x20) {
-			pos += (size_t)snprintf(buf + pos, cap - pos,
-						"\\u%04x", c);
+			pos += (size_t)snprintf(buf + pos, cap - pos, "\\u%04x",
+						c);
 		} else {
 			buf[pos++] = (char)c;
 		}

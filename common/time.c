@@ -51,9 +51,10 @@ int jf_duration_parse(const char *s, int64_t *out_ms, struct jf_errmsg *e)
 			}
 		}
 		if (!digits)
-			return jf_errf(e, -JF_EPARSE,
-				       "col %d: invalid duration '%s': expected a number",
-				       (int)(start - s) + 1, s);
+			return jf_errf(
+				e, -JF_EPARSE,
+				"col %d: invalid duration '%s': expected a number",
+				(int)(start - s) + 1, s);
 		if (strncmp(p, "ms", 2) == 0) {
 			unit = 1;
 			p += 2;
@@ -67,18 +68,20 @@ int jf_duration_parse(const char *s, int64_t *out_ms, struct jf_errmsg *e)
 			unit = 3600000;
 			p++;
 		} else if (*p == '\0') {
-			return jf_errf(e, -JF_EPARSE,
-				       "col %d: invalid duration '%s': missing unit (ms, s, m, h)",
-				       (int)(p - s) + 1, s);
+			return jf_errf(
+				e, -JF_EPARSE,
+				"col %d: invalid duration '%s': missing unit (ms, s, m, h)",
+				(int)(p - s) + 1, s);
 		} else {
-			return jf_errf(e, -JF_EPARSE,
-				       "col %d: invalid duration '%s': unknown unit",
-				       (int)(p - s) + 1, s);
+			return jf_errf(
+				e, -JF_EPARSE,
+				"col %d: invalid duration '%s': unknown unit",
+				(int)(p - s) + 1, s);
 		}
 		/* frac < 1e9 and unit <= 3.6e6: no overflow below */
 		if (__builtin_mul_overflow(whole, unit, &part) ||
-		    __builtin_add_overflow(part, (frac * unit + scale / 2) / scale,
-					   &part) ||
+		    __builtin_add_overflow(
+			    part, (frac * unit + scale / 2) / scale, &part) ||
 		    __builtin_add_overflow(total, part, &total) ||
 		    total > DURATION_MAX_MS)
 			return jf_errf(e, -JF_EPARSE,
@@ -278,7 +281,8 @@ double jf_rand_unit(void)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		rand_state = mix64((uint64_t)ts.tv_nsec ^
 				   ((uint64_t)getpid() << 32) ^
-				   (uint64_t)ts.tv_sec) | 1;
+				   (uint64_t)ts.tv_sec) |
+			     1;
 	}
 	rand_state += 0x9e3779b97f4a7c15ULL;
 	return (double)(mix64(rand_state) >> 11) / 9007199254740992.0;

@@ -20,27 +20,27 @@
 /* Numbered for the logs; a retired code keeps its slot. */
 enum jf_err {
 	JF_EPARSE = JF_ERR_BASE, /* 10000 malformed input (JSON, YAML, expr) */
-	JF_ETYPE,                /* 10001 a value has the wrong type */
-	JF_ENOTFOUND,            /* 10002 key, path or object does not exist */
-	JF_ETOOBIG,              /* 10003 input exceeds a hard cap */
-	JF_EDEPTH,               /* 10004 nesting deeper than allowed */
-	JF_EEVAL,                /* 10005 expression evaluation failed */
-	JF_ESPEC,                /* 10006 invalid JobFlow/JobTemplate spec */
-	JF_EHTTP,                /* 10007 API error (see struct jf_k8s_status) */
-	JF_ECONFLICT,            /* 10008 409 Conflict (stale resourceVersion) */
-	JF_EEXIST,               /* 10009 409 AlreadyExists */
-	JF_EGONE,                /* 10010 410 Gone / Expired */
-	JF_EUNAUTH,              /* 10011 401 Unauthorized */
-	JF_EFORBIDDEN,           /* 10012 403 Forbidden */
-	JF_ETRANSPORT,           /* 10013 connection, TLS or curl failure */
-	JF_EPROTO,               /* 10014 malformed IPC message */
-	JF_ESHUTDOWN,            /* 10015 component is shutting down */
-	JF_ECONFIG,              /* 10016 invalid configuration */
-	JF_ENOTLEADER,           /* 10017 not (or no longer) the leader */
-	JF_EINVALID,             /* 10018 422 Invalid */
-	JF_ETHROTTLED,           /* 10019 429 Too Many Requests */
-	JF_ESERVER,              /* 10020 5xx from the server */
-	JF_E__MAX                /* never use: sentinel */
+	JF_ETYPE,		 /* 10001 a value has the wrong type */
+	JF_ENOTFOUND,		 /* 10002 key, path or object does not exist */
+	JF_ETOOBIG,		 /* 10003 input exceeds a hard cap */
+	JF_EDEPTH,		 /* 10004 nesting deeper than allowed */
+	JF_EEVAL,		 /* 10005 expression evaluation failed */
+	JF_ESPEC,		 /* 10006 invalid JobFlow/JobTemplate spec */
+	JF_EHTTP,      /* 10007 API error (see struct jf_k8s_status) */
+	JF_ECONFLICT,  /* 10008 409 Conflict (stale resourceVersion) */
+	JF_EEXIST,     /* 10009 409 AlreadyExists */
+	JF_EGONE,      /* 10010 410 Gone / Expired */
+	JF_EUNAUTH,    /* 10011 401 Unauthorized */
+	JF_EFORBIDDEN, /* 10012 403 Forbidden */
+	JF_ETRANSPORT, /* 10013 connection, TLS or curl failure */
+	JF_EPROTO,     /* 10014 malformed IPC message */
+	JF_ESHUTDOWN,  /* 10015 component is shutting down */
+	JF_ECONFIG,    /* 10016 invalid configuration */
+	JF_ENOTLEADER, /* 10017 not (or no longer) the leader */
+	JF_EINVALID,   /* 10018 422 Invalid */
+	JF_ETHROTTLED, /* 10019 429 Too Many Requests */
+	JF_ESERVER,    /* 10020 5xx from the server */
+	JF_E__MAX      /* never use: sentinel */
 };
 
 #define JF_ERRMSG_MAX 512

@@ -25,17 +25,16 @@
 
 #include "jf_err.h"
 
-#define JF_EXPR_MAX_LEN    4096 /* source bytes */
-#define JF_EXPR_MAX_DEPTH  64   /* nesting of the AST */
-#define JF_EXPR_MAX_NODES  1024 /* AST nodes */
-#define JF_EXPR_MAX_VALUE  (1u << 20) /* bytes of any built string/list */
+#define JF_EXPR_MAX_LEN	  4096	     /* source bytes */
+#define JF_EXPR_MAX_DEPTH 64	     /* nesting of the AST */
+#define JF_EXPR_MAX_NODES 1024	     /* AST nodes */
+#define JF_EXPR_MAX_VALUE (1u << 20) /* bytes of any built string/list */
 
 struct jf_expr; /* a compiled expression (immutable, shareable) */
 
 /* Compiles src. On error returns -JF_EPARSE with "col N: message" in e
  * (1-based column into src). *out is new; free with jf_expr_free(). */
-int jf_expr_compile(const char *src, struct jf_expr **out,
-		    struct jf_errmsg *e);
+int jf_expr_compile(const char *src, struct jf_expr **out, struct jf_errmsg *e);
 void jf_expr_free(struct jf_expr *x);
 
 /* Returns the source text the expression was compiled from (borrowed). */

@@ -42,10 +42,10 @@
 
 #include "jf_err.h"
 
-#define JF_IPC_MAGIC       0x4a464950u
-#define JF_IPC_VERSION     1
-#define JF_IPC_HDR_LEN     16
-#define JF_IPC_MAX_MSG     (256u << 20)
+#define JF_IPC_MAGIC	   0x4a464950u
+#define JF_IPC_VERSION	   1
+#define JF_IPC_HDR_LEN	   16
+#define JF_IPC_MAX_MSG	   (256u << 20)
 #define JF_IPC_LIFELINE_FD 3
 
 enum jf_ipc_type {
@@ -82,7 +82,7 @@ int jf_ipc_decode(const void *msg, size_t len, struct jf_ipc_msg *out,
  * Thin wrappers that translate nanomsg's -1/errno to -errno. */
 
 struct jf_ipc_sock {
-	int s;     /* nanomsg socket, -1 when closed */
+	int s;	   /* nanomsg socket, -1 when closed */
 	int rcvfd; /* readable when a message can be received (poll only) */
 };
 

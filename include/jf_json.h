@@ -22,7 +22,7 @@
 
 /* Hard caps for anything parsed from outside. */
 #define JF_JSON_MAX_BYTES (64u << 20) /* one document */
-#define JF_JSON_MAX_DEPTH 200         /* nesting of arrays and objects */
+#define JF_JSON_MAX_DEPTH 200	      /* nesting of arrays and objects */
 
 /* Parses len bytes (need not be NUL-terminated). Rejects input over max
  * bytes (0: JF_JSON_MAX_BYTES) or nested deeper than JF_JSON_MAX_DEPTH, and

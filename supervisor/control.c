@@ -39,17 +39,18 @@ int jf_control_run_dir(const char *dir, struct jf_errmsg *e)
 		return jf_errf(e, -JF_ECONFIG, "cannot stat run dir '%s': %s",
 			       dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return jf_errf(e, -JF_ECONFIG, "run dir '%s' is not a directory",
-			       dir);
+		return jf_errf(e, -JF_ECONFIG,
+			       "run dir '%s' is not a directory", dir);
 	if (st.st_uid != geteuid())
 		return jf_errf(e, -JF_ECONFIG,
 			       "run dir '%s' is owned by uid %d, not by us",
 			       dir, (int)st.st_uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return jf_errf(e, -JF_ECONFIG,
-			       "run dir '%s' is writable by others (mode %03o); "
-			       "it must be private",
-			       dir, (unsigned)(st.st_mode & 0777));
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"run dir '%s' is writable by others (mode %03o); "
+			"it must be private",
+			dir, (unsigned)(st.st_mode & 0777));
 	return 0;
 }
 
@@ -86,9 +87,10 @@ int jf_control_pidfile(const char *dir, struct jf_errmsg *e)
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		read_pid(dir, &other);
-		return jf_errf(e, -JF_ECONFIG,
-			       "jobflowd is already running as pid %d (run dir '%s')",
-			       (int)other, dir);
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"jobflowd is already running as pid %d (run dir '%s')",
+			(int)other, dir);
 	}
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
@@ -99,7 +101,8 @@ int jf_control_pidfile(const char *dir, struct jf_errmsg *e)
 	return fd;
 }
 
-/* --- server ------------------------------------------------------------------ */
+/* --- server ------------------------------------------------------------------
+ */
 
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -184,8 +187,9 @@ int jf_control_listen(struct event_base *base, const char *dir,
 	c->arg = arg;
 	old = umask(077);
 	c->listener = evconnlistener_new_bind(
-		base, on_accept, c, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-		16, (struct sockaddr *)&sun, sizeof(sun));
+		base, on_accept, c,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+		(struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (!c->listener) {
 		int err = errno;
@@ -208,14 +212,15 @@ void jf_control_close(struct jf_control *c)
 	free(c);
 }
 
-/* --- client (jobflowd -s NAME) ------------------------------------------------ */
+/* --- client (jobflowd -s NAME)
+ * ------------------------------------------------ */
 
 static const struct {
 	const char *name;
 	int sig;
 } commands[] = {
-	{"stop", SIGTERM},     {"quit", SIGQUIT},     {"reload", SIGHUP},
-	{"reopen", SIGUSR1},   {"scale-up", SIGTTIN}, {"scale-down", SIGTTOU},
+	{"stop", SIGTERM},   {"quit", SIGQUIT},	    {"reload", SIGHUP},
+	{"reopen", SIGUSR1}, {"scale-up", SIGTTIN}, {"scale-down", SIGTTOU},
 };
 
 static int status_command(const char *dir, FILE *out, struct jf_errmsg *e)
@@ -265,9 +270,10 @@ int jf_control_command(const char *dir, const char *name, FILE *out,
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
 		if (read_pid(dir, &pid))
-			return jf_errf(e, -ESRCH,
-				       "no jobflowd running in '%s' (no pid file)",
-				       dir);
+			return jf_errf(
+				e, -ESRCH,
+				"no jobflowd running in '%s' (no pid file)",
+				dir);
 		if (kill(pid, commands[i].sig) < 0)
 			return jf_errf(e, -errno,
 				       "cannot signal jobflowd pid %d: %s",

@@ -10,7 +10,7 @@
 
 #include "jf_err.h"
 
-#define JF_PID_FILE     "jobflowd.pid"
+#define JF_PID_FILE	"jobflowd.pid"
 #define JF_CONTROL_SOCK "jobflowd.sock"
 
 /* Creates dir (0700) if absent; an existing dir must be a directory owned

@@ -17,9 +17,8 @@ struct jf_http {
 	struct jf_http_handlers h;
 };
 
-static void reply_text(struct evhttp_request *req, int code,
-		       const char *reason, const char *ctype, const char *body,
-		       size_t len)
+static void reply_text(struct evhttp_request *req, int code, const char *reason,
+		       const char *ctype, const char *body, size_t len)
 {
 	struct evbuffer *out = evbuffer_new();
 
@@ -35,7 +34,8 @@ static void reply_text(struct evhttp_request *req, int code,
 static void handle(struct evhttp_request *req, void *arg)
 {
 	struct jf_http *s = arg;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *path =
+		evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	const char *why = "";
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
@@ -98,8 +98,8 @@ int jf_http_start(struct event_base *base, const char *addr,
 	long port;
 
 	if (!colon || colon[1] == '\0')
-		return jf_errf(e, -JF_ECONFIG, "--http-listen '%s' is not host:port",
-			       addr);
+		return jf_errf(e, -JF_ECONFIG,
+			       "--http-listen '%s' is not host:port", addr);
 	port = strtol(colon + 1, NULL, 10);
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
 	if (!host[0])
@@ -117,7 +117,8 @@ int jf_http_start(struct event_base *base, const char *addr,
 	evhttp_set_max_body_size(s->http, 4096);
 	evhttp_set_timeout(s->http, 30);
 	evhttp_set_gencb(s->http, handle, s);
-	bound = evhttp_bind_socket_with_handle(s->http, host, (ev_uint16_t)port);
+	bound = evhttp_bind_socket_with_handle(s->http, host,
+					       (ev_uint16_t)port);
 	if (!bound) {
 		evhttp_free(s->http);
 		free(s);
@@ -128,7 +129,8 @@ int jf_http_start(struct event_base *base, const char *addr,
 	if (getsockname(evhttp_bound_socket_get_fd(bound),
 			(struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET)
-			*port_out = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			*port_out =
+				ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		else if (ss.ss_family == AF_INET6)
 			*port_out =
 				ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

@@ -64,8 +64,9 @@ int jf_sup_leader_start(struct jf_sup *s, struct jf_errmsg *e)
 	err = jf_lease_new(s->client, &lc, &cb, &s->lease, e);
 	if (err)
 		return err;
-	jf_logk(JF_LOG_INFO, JF_FIELDS({"lease_namespace", ns},
-				       {"lease", s->cfg.lease_name}),
+	jf_logk(JF_LOG_INFO,
+		JF_FIELDS({"lease_namespace", ns},
+			  {"lease", s->cfg.lease_name}),
 		"campaigning for leadership");
 	return jf_lease_start(s->lease);
 }

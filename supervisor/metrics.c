@@ -14,8 +14,7 @@ struct jf_series {
 };
 
 static const double bucket_le[JF_METRICS_BUCKETS] = {
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-	0.1,   0.25,   0.5,   1,    2.5,   10,
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
 };
 
 void jf_metrics_init(struct jf_metrics *m)
@@ -68,9 +67,8 @@ static struct jf_series *series(struct jf_metrics *m, const char *name,
 	return s;
 }
 
-void jf_metrics_add(struct jf_metrics *m, const char *name,
-		    const char *labels, double v, const char *type,
-		    const char *help)
+void jf_metrics_add(struct jf_metrics *m, const char *name, const char *labels,
+		    double v, const char *type, const char *help)
 {
 	struct jf_series *s = series(m, name, labels, type, help);
 
@@ -78,9 +76,8 @@ void jf_metrics_add(struct jf_metrics *m, const char *name,
 		s->value += v;
 }
 
-void jf_metrics_set(struct jf_metrics *m, const char *name,
-		    const char *labels, double v, const char *type,
-		    const char *help)
+void jf_metrics_set(struct jf_metrics *m, const char *name, const char *labels,
+		    double v, const char *type, const char *help)
 {
 	struct jf_series *s = series(m, name, labels, type, help);
 

@@ -24,15 +24,13 @@ void jf_metrics_release(struct jf_metrics *m);
 /* Adds v to the counter name{labels}; labels is "" or 'k="v",k2="v2"'
  * (values escaped by the caller with jf_metrics_label()). help and type
  * ("counter"/"gauge") are remembered from the first call. */
-void jf_metrics_add(struct jf_metrics *m, const char *name,
-		    const char *labels, double v, const char *type,
-		    const char *help);
+void jf_metrics_add(struct jf_metrics *m, const char *name, const char *labels,
+		    double v, const char *type, const char *help);
 
 /* Sets the value of name{labels}: a gauge, or a counter whose total is
  * kept elsewhere (type "counter"). */
-void jf_metrics_set(struct jf_metrics *m, const char *name,
-		    const char *labels, double v, const char *type,
-		    const char *help);
+void jf_metrics_set(struct jf_metrics *m, const char *name, const char *labels,
+		    double v, const char *type, const char *help);
 
 /* Returns the current value, 0 when absent. */
 double jf_metrics_get(const struct jf_metrics *m, const char *name,

@@ -16,7 +16,7 @@
 #include "jf_log.h"
 #include "jf_time.h"
 
-#define POOL_TICK_MS 250
+#define POOL_TICK_MS	250
 #define MAX_WORKER_ARGS 64
 
 static void slot_spawn(struct jf_pool *p, struct jf_slot *s);
@@ -24,8 +24,8 @@ static void roll_step(struct jf_pool *p);
 
 const char *jf_slot_state_name(enum jf_slot_state st)
 {
-	static const char *const names[] = {"empty", "starting", "idle",
-					    "busy", "stopping"};
+	static const char *const names[] = {"empty", "starting", "idle", "busy",
+					    "stopping"};
 
 	return st <= JF_SLOT_STOPPING ? names[st] : "unknown";
 }
@@ -70,7 +70,8 @@ static void slot_kill(struct jf_slot *s, int sig, const char *why)
 	s->kill_stage = sig == SIGKILL ? 2 : 1;
 }
 
-/* --- receiving ------------------------------------------------------------- */
+/* --- receiving -------------------------------------------------------------
+ */
 
 static void slot_became_idle(struct jf_pool *p, struct jf_slot *s)
 {
@@ -156,7 +157,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* --- spawning --------------------------------------------------------------- */
+/* --- spawning ---------------------------------------------------------------
+ */
 
 static void slot_close_channel(struct jf_slot *s)
 {
@@ -207,8 +209,8 @@ static void slot_spawn(struct jf_pool *p, struct jf_slot *s)
 	pid_t pid;
 
 	s->gen++;
-	snprintf(s->url, sizeof(s->url), "ipc://%s/w%d-%u.ipc",
-		 p->opts.run_dir, s->index, s->gen);
+	snprintf(s->url, sizeof(s->url), "ipc://%s/w%d-%u.ipc", p->opts.run_dir,
+		 s->index, s->gen);
 	err = jf_ipc_listen(&s->sock, s->url);
 	if (err) {
 		slot_log(JF_LOG_ERROR, s, "cannot bind worker socket",
@@ -282,19 +284,20 @@ static struct jf_slot *slot_get(struct jf_pool *p, int i)
 	return s;
 }
 
-/* --- deaths ------------------------------------------------------------------ */
+/* --- deaths ------------------------------------------------------------------
+ */
 
 /* Records a fast death; true when there were too many recently. */
 static bool too_many_fast_deaths(struct jf_pool *p, int64_t now)
 {
-	int n = 0, cap = (int)(sizeof(p->fast_deaths) /
-			       sizeof(p->fast_deaths[0]));
+	int n = 0,
+	    cap = (int)(sizeof(p->fast_deaths) / sizeof(p->fast_deaths[0]));
 
 	p->fast_deaths[p->fast_head] = now;
 	p->fast_head = (p->fast_head + 1) % cap;
 	for (int i = 0; i < cap; i++) {
-		if (p->fast_deaths[i] && now - p->fast_deaths[i] <=
-						 p->opts.fast_window_ms)
+		if (p->fast_deaths[i] &&
+		    now - p->fast_deaths[i] <= p->opts.fast_window_ms)
 			n++;
 	}
 	return n > p->opts.max_fast_failures;
@@ -321,8 +324,7 @@ static void slot_died(struct jf_pool *p, struct jf_slot *s, int status)
 	char why[64];
 	int code;
 
-	code = WIFEXITED(status) ? WEXITSTATUS(status)
-				 : 128 + WTERMSIG(status);
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	snprintf(why, sizeof(why), "worker exited with status %d", code);
 	if (s->task_key) {
 		char *key = s->task_key;
@@ -343,9 +345,10 @@ static void slot_died(struct jf_pool *p, struct jf_slot *s, int status)
 		return;
 	if (code == 2 && !intentional) {
 		s->fatal = true;
-		slot_log(JF_LOG_ERROR, s,
-			 "worker exited with fatal code 2 and cannot be respawned",
-			 NULL);
+		slot_log(
+			JF_LOG_ERROR, s,
+			"worker exited with fatal code 2 and cannot be respawned",
+			NULL);
 		for (int i = 0; i < p->target; i++) {
 			if (!p->slots[i] || !p->slots[i]->fatal)
 				return;
@@ -364,9 +367,9 @@ static void slot_died(struct jf_pool *p, struct jf_slot *s, int status)
 			s->consecutive_failures++;
 			if (too_many_fast_deaths(p, now)) {
 				if (p->cb.on_fatal)
-					p->cb.on_fatal(p, 1,
-						       "workers keep dying fast",
-						       p->cb.arg);
+					p->cb.on_fatal(
+						p, 1, "workers keep dying fast",
+						p->cb.arg);
 				return;
 			}
 		} else {
@@ -410,7 +413,8 @@ void jf_pool_reap(struct jf_pool *p)
 	}
 }
 
-/* --- housekeeping: deadlines and escalation ---------------------------------- */
+/* --- housekeeping: deadlines and escalation ----------------------------------
+ */
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -447,7 +451,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* --- public ---------------------------------------------------------------- */
+/* --- public ----------------------------------------------------------------
+ */
 
 int jf_pool_init(struct jf_pool *p, struct event_base *base,
 		 const struct jf_pool_opts *opts,
@@ -522,7 +527,8 @@ static void roll_step(struct jf_pool *p)
 		if (!s || !s->replace)
 			continue;
 		if (s->state != JF_SLOT_IDLE && s->state != JF_SLOT_BUSY) {
-			s->replace = false; /* not live: it starts fresh anyway */
+			s->replace =
+				false; /* not live: it starts fresh anyway */
 			continue;
 		}
 		p->roll_current = i;
@@ -638,8 +644,7 @@ int jf_pool_count(const struct jf_pool *p, enum jf_slot_state state)
 int jf_pool_live(const struct jf_pool *p)
 {
 	return jf_pool_count(p, JF_SLOT_STARTING) +
-	       jf_pool_count(p, JF_SLOT_IDLE) +
-	       jf_pool_count(p, JF_SLOT_BUSY) +
+	       jf_pool_count(p, JF_SLOT_IDLE) + jf_pool_count(p, JF_SLOT_BUSY) +
 	       jf_pool_count(p, JF_SLOT_STOPPING);
 }
 
@@ -676,8 +681,9 @@ cJSON *jf_pool_describe(const struct jf_pool *p)
 		cJSON_AddNumberToObject(w, "restarts", (double)s->restarts);
 		if (s->task_key) {
 			cJSON_AddStringToObject(w, "task", s->task_key);
-			cJSON_AddNumberToObject(w, "task_age_ms",
-						(double)(now - s->task_start_ms));
+			cJSON_AddNumberToObject(
+				w, "task_age_ms",
+				(double)(now - s->task_start_ms));
 		}
 		cJSON_AddItemToArray(arr, w);
 	}

@@ -30,8 +30,8 @@
 enum jf_slot_state {
 	JF_SLOT_EMPTY = 0, /* no process (not wanted, or waiting to respawn) */
 	JF_SLOT_STARTING,  /* exec'd, READY not yet received */
-	JF_SLOT_IDLE,      /* live, no task */
-	JF_SLOT_BUSY,      /* live, one task in flight */
+	JF_SLOT_IDLE,	   /* live, no task */
+	JF_SLOT_BUSY,	   /* live, one task in flight */
 	JF_SLOT_STOPPING,  /* told to exit (SHUTDOWN, TERM or KILL sent) */
 };
 
@@ -42,42 +42,42 @@ struct jf_slot {
 	int index;
 	enum jf_slot_state state;
 	pid_t pid;
-	unsigned gen;             /* bumps at every spawn */
+	unsigned gen; /* bumps at every spawn */
 	struct jf_ipc_sock sock;
-	struct event *rcv_ev;     /* sock.rcvfd readable */
-	struct event *timer;      /* respawn delay / task deadline / kill */
-	int lifeline;             /* write end; closing it tells EOF */
+	struct event *rcv_ev; /* sock.rcvfd readable */
+	struct event *timer;  /* respawn delay / task deadline / kill */
+	int lifeline;	      /* write end; closing it tells EOF */
 	char url[200];
 
-	char *task_key;           /* in flight, owned */
+	char *task_key; /* in flight, owned */
 	uint32_t task_seq;
-	int64_t task_start_ms;    /* monotonic */
-	int64_t life_ms;          /* last sign of life while busy */
+	int64_t task_start_ms; /* monotonic */
+	int64_t life_ms;       /* last sign of life while busy */
 
 	int64_t spawned_ms;
 	int64_t stop_sent_ms;
-	int kill_stage;           /* 0 none, 1 TERM sent, 2 KILL sent */
-	uint64_t tasks_done;      /* by this process */
+	int kill_stage;		  /* 0 none, 1 TERM sent, 2 KILL sent */
+	uint64_t tasks_done;	  /* by this process */
 	int consecutive_failures; /* drives the backoff */
-	bool fatal;               /* exited 2: never respawn */
-	bool replace;             /* roll: exit after the task, respawn */
-	uint64_t restarts;        /* respawns of this slot */
+	bool fatal;		  /* exited 2: never respawn */
+	bool replace;		  /* roll: exit after the task, respawn */
+	uint64_t restarts;	  /* respawns of this slot */
 };
 
 struct jf_pool_opts {
-	const char *worker_path;  /* jobflow-worker executable */
-	const char *run_dir;      /* for ipc:// files */
+	const char *worker_path;	/* jobflow-worker executable */
+	const char *run_dir;		/* for ipc:// files */
 	const char *const *worker_args; /* extra argv (NULL-terminated) */
 	int target, min, max;
 	int64_t task_timeout_ms;  /* no sign of life for this long: KILL */
 	int64_t ready_timeout_ms; /* no READY after spawn: KILL */
-	int64_t throttle_ms;      /* first delay after a death before work */
+	int64_t throttle_ms;	  /* first delay after a death before work */
 	int64_t backoff_base_ms;
 	int64_t backoff_max_ms;
-	int64_t fast_ms;          /* uptime under this is a fast death */
+	int64_t fast_ms; /* uptime under this is a fast death */
 	int max_fast_failures;
 	int64_t fast_window_ms;
-	int64_t stop_grace_ms;    /* SHUTDOWN -> TERM -> KILL escalation */
+	int64_t stop_grace_ms; /* SHUTDOWN -> TERM -> KILL escalation */
 };
 
 struct jf_pool_callbacks {
@@ -85,8 +85,8 @@ struct jf_pool_callbacks {
 	void (*on_idle)(struct jf_pool *p, struct jf_slot *s, void *arg);
 	/* A RESULT for the slot's task; the pool then frees the key. The
 	 * body is borrowed. */
-	void (*on_result)(struct jf_pool *p, struct jf_slot *s,
-			  const char *key, const cJSON *body, void *arg);
+	void (*on_result)(struct jf_pool *p, struct jf_slot *s, const char *key,
+			  const cJSON *body, void *arg);
 	/* A task's key came back without a result (worker died or was
 	 * killed): requeue it at once. */
 	void (*on_lost)(struct jf_pool *p, const char *key, const char *why,
@@ -105,11 +105,11 @@ struct jf_pool {
 	struct jf_slot *slots[JF_POOL_MAX_SLOTS];
 	int target;
 	uint32_t next_seq;
-	bool stopping;        /* no respawns, escalate exits */
-	bool rolling;         /* HUP: replacing workers one at a time */
-	int roll_current;     /* slot being replaced, -1: none */
+	bool stopping;		  /* no respawns, escalate exits */
+	bool rolling;		  /* HUP: replacing workers one at a time */
+	int roll_current;	  /* slot being replaced, -1: none */
 	int64_t stop_deadline_ms; /* monotonic; TERM after, KILL 1 s later */
-	struct event *tick;   /* 250 ms housekeeping: deadlines, escalation */
+	struct event *tick; /* 250 ms housekeeping: deadlines, escalation */
 	int64_t fast_deaths[64]; /* ring of recent fast-death times */
 	int fast_head;
 	uint64_t restarts_total, failed_starts_total, kills_total;

@@ -8,12 +8,12 @@
 
 struct jf_queue_item {
 	struct jf_queue_item *next; /* FIFO link */
-	bool dirty;                 /* added since last handed out */
-	bool processing;            /* handed out, not done */
+	bool dirty;		    /* added since last handed out */
+	bool processing;	    /* handed out, not done */
 	bool in_fifo;
-	long heap_index;            /* -1: not waiting */
-	int64_t ready_ms;           /* when waiting */
-	int failures;               /* rate limiter's per-key count */
+	long heap_index;  /* -1: not waiting */
+	int64_t ready_ms; /* when waiting */
+	int failures;	  /* rate limiter's per-key count */
 	char key[];
 };
 
@@ -64,8 +64,8 @@ static struct jf_queue_item *item_get(struct jf_queue *q, const char *key,
 /* An item with no state left is forgotten entirely. */
 static void item_maybe_free(struct jf_queue *q, struct jf_queue_item *it)
 {
-	if (it->dirty || it->processing || it->in_fifo ||
-	    it->heap_index >= 0 || it->failures)
+	if (it->dirty || it->processing || it->in_fifo || it->heap_index >= 0 ||
+	    it->failures)
 		return;
 	jf_hmap_del(&q->items, it->key);
 	free(it);

@@ -24,10 +24,10 @@
 #include "jf_hmap.h"
 
 struct jf_queue_limits {
-	int64_t base_delay_ms;  /* per-key exponential: first delay, 5 ms */
-	int64_t max_delay_ms;   /* per-key cap, 1000 s */
-	double bucket_qps;      /* global bucket refill, 10/s; <= 0: off */
-	int bucket_burst;       /* global bucket size, 100 */
+	int64_t base_delay_ms; /* per-key exponential: first delay, 5 ms */
+	int64_t max_delay_ms;  /* per-key cap, 1000 s */
+	double bucket_qps;     /* global bucket refill, 10/s; <= 0: off */
+	int bucket_burst;      /* global bucket size, 100 */
 };
 
 /* client-go's defaults: 5 ms .. 1000 s, 10 qps, burst 100. */
@@ -36,18 +36,18 @@ struct jf_queue_limits {
 struct jf_queue_item; /* private */
 
 struct jf_queue {
-	struct jf_hmap items;          /* key -> struct jf_queue_item */
-	struct jf_queue_item *head;    /* FIFO of queued keys */
+	struct jf_hmap items;	    /* key -> struct jf_queue_item */
+	struct jf_queue_item *head; /* FIFO of queued keys */
 	struct jf_queue_item *tail;
-	size_t queued;                 /* keys in the FIFO */
-	size_t processing;             /* keys handed out, not done */
-	struct jf_queue_item **heap;   /* delayed keys, by ready time */
+	size_t queued;		     /* keys in the FIFO */
+	size_t processing;	     /* keys handed out, not done */
+	struct jf_queue_item **heap; /* delayed keys, by ready time */
 	size_t heap_len, heap_cap;
 	struct jf_queue_limits limits;
-	double tokens;                 /* global bucket */
-	int64_t bucket_last_ms;        /* time tokens were last accounted */
+	double tokens;		/* global bucket */
+	int64_t bucket_last_ms; /* time tokens were last accounted */
 	bool shutting_down;
-	uint64_t adds, requeues;       /* counters for /metrics */
+	uint64_t adds, requeues; /* counters for /metrics */
 };
 
 /* Initialises an empty queue with the given limits. */
@@ -100,8 +100,8 @@ int64_t jf_queue_next_deadline(const struct jf_queue *q);
  * jf_queue_processing_len() to reach 0. */
 void jf_queue_shutdown(struct jf_queue *q);
 
-size_t jf_queue_len(const struct jf_queue *q);            /* ready keys */
-size_t jf_queue_waiting_len(const struct jf_queue *q);    /* delayed keys */
+size_t jf_queue_len(const struct jf_queue *q);		  /* ready keys */
+size_t jf_queue_waiting_len(const struct jf_queue *q);	  /* delayed keys */
 size_t jf_queue_processing_len(const struct jf_queue *q); /* handed out */
 
 /* True when key is being processed / waiting for a delayed add. */

@@ -307,9 +307,9 @@ static const char *legacy_run(struct jf_eng_rc *rc, cJSON *status,
 {
 	if (rc->f->retain_delete && strcmp(prev_phase, "Succeed") == 0)
 		plan_deletes(rc, p->deletes);
-	if (!cJSON_AddItemToObject(status, "stepConditions",
-				   jf_eng_conditions(rc, prev_phase, NULL,
-						     prev_phase, "")))
+	if (!cJSON_AddItemToObject(
+		    status, "stepConditions",
+		    jf_eng_conditions(rc, prev_phase, NULL, prev_phase, "")))
 		rc->f->oom = true;
 	return prev_phase;
 }

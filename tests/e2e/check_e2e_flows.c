@@ -39,8 +39,7 @@ static int creates_of(const char *name)
 	const cJSON *d;
 	int n = 1;
 
-	cJSON_ArrayForEach(d, jf_json_at(st, "duplicate_creates"))
-	{
+	cJSON_ArrayForEach (d, jf_json_at(st, "duplicate_creates")) {
 		if (strcmp(jf_json_str(d, "name", ""), name) == 0)
 			n = (int)jf_json_int(d, "count", 1);
 	}
@@ -55,8 +54,7 @@ static void assert_no_duplicate_creates(void)
 	const cJSON *d;
 
 	ck_assert_ptr_nonnull(st);
-	cJSON_ArrayForEach(d, jf_json_at(st, "duplicate_creates"))
-	{
+	cJSON_ArrayForEach (d, jf_json_at(st, "duplicate_creates")) {
 		ck_assert_msg(!strstr(jf_json_str(d, "resource", ""), "jobs"),
 			      "job '%s' created %d times",
 			      jf_json_str(d, "name", ""),
@@ -69,8 +67,7 @@ static const cJSON *step_status(const cJSON *flow, const char *step)
 {
 	const cJSON *s;
 
-	cJSON_ArrayForEach(s, jf_json_at(flow, "status.stepStatuses"))
-	{
+	cJSON_ArrayForEach (s, jf_json_at(flow, "status.stepStatuses")) {
 		if (strcmp(jf_json_str(s, "name", ""), step) == 0)
 			return s;
 	}
@@ -81,20 +78,21 @@ START_TEST(test_volcano_example_runs_and_cleans_up)
 {
 	cJSON *jobs, *flow;
 
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/data/volcano/JobTemplate.yaml",
+	ck_assert_int_eq(
+		jf_e2e_apply_file(&x, "tests/data/volcano/JobTemplate.yaml",
+				  "default"),
+		0);
+	ck_assert_int_eq(jf_e2e_apply_file(&x,
+					   "tests/data/volcano/JobFlow.yaml",
 					   "default"),
 			 0);
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/data/volcano/JobFlow.yaml",
-					   "default"),
-			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "test", "Succeed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "test", "Succeed", 30000), 0);
 	flow = jf_e2e_flow(&x, "default", "test");
 	/* Volcano's status lists, with its spellings */
-	ck_assert_int_eq(cJSON_GetArraySize(jf_json_at(flow,
-						       "status.completedJobs")),
-			 5);
+	ck_assert_int_eq(
+		cJSON_GetArraySize(jf_json_at(flow, "status.completedJobs")),
+		5);
 	ck_assert_ptr_nonnull(jf_json_at(flow, "status.jobStatusList[4]"));
 	ck_assert_int_eq(jf_json_int(flow, "status.observedGeneration", 0), 1);
 	cJSON_Delete(flow);
@@ -125,19 +123,22 @@ START_TEST(test_seed_example_propagates_max_retry)
 	static const struct {
 		const char *job;
 		int max_retry;
-	} want[] = {{"seed-a", 3}, {"seed-b", 5}, {"seed-c", 5},
-		    {"seed-d", 3}, {"seed-e", 3}};
+	} want[] = {{"seed-a", 3},
+		    {"seed-b", 5},
+		    {"seed-c", 5},
+		    {"seed-d", 3},
+		    {"seed-e", 3}};
 	cJSON *jobs;
 
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/data/volcano/JobTemplate.yaml",
-					   "default"),
-			 0);
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/seed.yaml",
-					   "default"),
-			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "seed", "Succeed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_apply_file(&x, "tests/data/volcano/JobTemplate.yaml",
+				  "default"),
+		0);
+	ck_assert_int_eq(
+		jf_e2e_apply_file(&x, "tests/e2e/data/seed.yaml", "default"),
+		0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "seed", "Succeed", 30000), 0);
 	jobs = jf_e2e_jobs(&x, "default",
 			   "volcano.sh/createdByJobFlow=default.seed");
 	ck_assert_int_eq(cJSON_GetArraySize(jobs), 5);
@@ -150,30 +151,34 @@ START_TEST(test_seed_example_propagates_max_retry)
 				 want[i].max_retry);
 		/* Volcano's labels, annotations and owner reference */
 		snprintf(tmpl, sizeof(tmpl), "default.%s", want[i].job + 5);
-		ck_assert_str_eq(jf_json_str(j, "metadata.labels[\"volcano.sh/"
-						"createdByJobTemplate\"]",
+		ck_assert_str_eq(jf_json_str(j,
+					     "metadata.labels[\"volcano.sh/"
+					     "createdByJobTemplate\"]",
 					     ""),
 				 tmpl);
-		ck_assert_str_eq(jf_json_str(j, "metadata.annotations[\"volcano."
-						"sh/createdByJobFlow\"]",
+		ck_assert_str_eq(jf_json_str(j,
+					     "metadata.annotations[\"volcano."
+					     "sh/createdByJobFlow\"]",
 					     ""),
 				 "default.seed");
-		ck_assert_str_eq(jf_json_str(j, "metadata.labels[\"flow.volcano."
-						"sh/attempt\"]",
+		ck_assert_str_eq(jf_json_str(j,
+					     "metadata.labels[\"flow.volcano."
+					     "sh/attempt\"]",
 					     ""),
 				 "0");
-		ck_assert_str_eq(jf_json_str(j, "metadata.ownerReferences[0].kind",
-					     ""),
-				 "JobFlow");
-		ck_assert(jf_json_bool(j, "metadata.ownerReferences[0].controller",
-				       false));
+		ck_assert_str_eq(
+			jf_json_str(j, "metadata.ownerReferences[0].kind", ""),
+			"JobFlow");
+		ck_assert(jf_json_bool(
+			j, "metadata.ownerReferences[0].controller", false));
 		ck_assert(jf_json_bool(j,
 				       "metadata.ownerReferences[0]."
 				       "blockOwnerDeletion",
 				       false));
 		/* the template's spec, copied */
-		ck_assert_str_eq(jf_json_str(j, "spec.tasks[0].template.spec."
-						"containers[0].image",
+		ck_assert_str_eq(jf_json_str(j,
+					     "spec.tasks[0].template.spec."
+					     "containers[0].image",
 					     ""),
 				 "nginx:1.14.2");
 	}
@@ -190,17 +195,18 @@ START_TEST(test_patch_is_applied_to_a_copy)
 	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/features.yaml",
 					   "default"),
 			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "patched", "Succeed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "patched", "Succeed", 30000),
+		0);
 	jobs = jf_e2e_jobs(&x, "default",
 			   "volcano.sh/createdByJobFlow=default.patched");
 	j = jf_e2e_find(jobs, "patched-train");
 	ck_assert_ptr_nonnull(j);
 	ck_assert_str_eq(jf_json_str(j, "spec.queue", ""), "gpu");
 	ck_assert_int_eq(jf_json_int(j, "spec.tasks[0].replicas", 0), 2);
-	ck_assert_str_eq(jf_json_str(j, "spec.tasks[0].template.spec."
-					"containers[0].image",
+	ck_assert_str_eq(jf_json_str(j,
+				     "spec.tasks[0].template.spec."
+				     "containers[0].image",
 				     ""),
 			 "trainer:cuda");
 	env = jf_json_at(j, "spec.tasks[0].template.spec.containers[0].env");
@@ -209,27 +215,32 @@ START_TEST(test_patch_is_applied_to_a_copy)
 	ck_assert_str_eq(jf_json_str(env, "[0].value", ""), "cuda");
 	ck_assert_str_eq(jf_json_str(env, "[1].name", ""), "EXTRA");
 	ck_assert_str_eq(jf_json_str(env, "[1].value", ""), "yes");
-	ck_assert_str_eq(jf_json_str(j, "spec.tasks[0].template.spec."
-					"tolerations[0].key",
+	ck_assert_str_eq(jf_json_str(j,
+				     "spec.tasks[0].template.spec."
+				     "tolerations[0].key",
 				     ""),
 			 "nvidia.com/gpu");
 	/* untouched template fields survive */
-	ck_assert_str_eq(jf_json_str(j, "spec.tasks[0].template.spec."
-					"restartPolicy",
+	ck_assert_str_eq(jf_json_str(j,
+				     "spec.tasks[0].template.spec."
+				     "restartPolicy",
 				     ""),
 			 "OnFailure");
-	ck_assert_str_eq(jf_json_str(j, "metadata.labels[\"volcano.sh/"
-					"createdByJobTemplate\"]",
+	ck_assert_str_eq(jf_json_str(j,
+				     "metadata.labels[\"volcano.sh/"
+				     "createdByJobTemplate\"]",
 				     ""),
 			 "default.quick");
 	/* the shared template is never modified */
-	ck_assert_int_eq(jf_test_req(&x.kube, "GET",
-				     "/apis/flow.volcano.sh/v1alpha1/namespaces/"
-				     "default/jobtemplates/quick",
-				     NULL, NULL, &tmpl),
-			 200);
-	ck_assert_str_eq(jf_json_str(tmpl, "spec.tasks[0].template.spec."
-					   "containers[0].image",
+	ck_assert_int_eq(
+		jf_test_req(&x.kube, "GET",
+			    "/apis/flow.volcano.sh/v1alpha1/namespaces/"
+			    "default/jobtemplates/quick",
+			    NULL, NULL, &tmpl),
+		200);
+	ck_assert_str_eq(jf_json_str(tmpl,
+				     "spec.tasks[0].template.spec."
+				     "containers[0].image",
 				     ""),
 			 "busybox:1.36");
 	ck_assert_str_eq(jf_json_str(tmpl, "spec.queue", ""), "default");
@@ -244,14 +255,12 @@ static int64_t timeline(const cJSON *tl, const char *job, const char *phase)
 {
 	const cJSON *o, *p;
 
-	cJSON_ArrayForEach(o, jf_json_at(tl, "items"))
-	{
+	cJSON_ArrayForEach (o, jf_json_at(tl, "items")) {
 		if (strcmp(jf_json_str(o, "name", ""), job) != 0)
 			continue;
 		if (!phase)
 			return jf_json_int(o, "created_ms", -1);
-		cJSON_ArrayForEach(p, jf_json_at(o, "phases"))
-		{
+		cJSON_ArrayForEach (p, jf_json_at(o, "phases")) {
 			if (strcmp(jf_json_str(p, "phase", ""), phase) == 0)
 				return jf_json_int(p, "ms", -1);
 		}
@@ -268,9 +277,8 @@ START_TEST(test_retry_with_backoff_succeeds_on_attempt_two)
 	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/features.yaml",
 					   "default"),
 			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "flaky", "Succeed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "flaky", "Succeed", 30000), 0);
 	flow = jf_e2e_flow(&x, "default", "flaky");
 	st = step_status(flow, "fetch");
 	ck_assert_ptr_nonnull(st);
@@ -279,9 +287,8 @@ START_TEST(test_retry_with_backoff_succeeds_on_attempt_two)
 	ck_assert_str_eq(jf_json_str(st, "currentJob", ""), "flaky-fetch-r2");
 	ck_assert_str_eq(jf_json_str(st, "lastFailure.job", ""),
 			 "flaky-fetch-r1");
-	ck_assert_int_eq(cJSON_GetArraySize(jf_json_at(flow,
-						       "status.failedJobs")),
-			 2);
+	ck_assert_int_eq(
+		cJSON_GetArraySize(jf_json_at(flow, "status.failedJobs")), 2);
 	/* delays: 1 s before attempt 1, 2 s before attempt 2, counted from
 	 * the failed attempt's finish (tolerance: scheduling + 1 s of the
 	 * status's second-resolution timestamps) */
@@ -316,9 +323,9 @@ START_TEST(test_when_and_switch)
 	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/features.yaml",
 					   "default"),
 			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "branches", "Succeed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "branches", "Succeed", 30000),
+		0);
 	flow = jf_e2e_flow(&x, "default", "branches");
 	st = step_status(flow, "optional");
 	ck_assert_str_eq(jf_json_str(st, "phase", ""), "Skipped");
@@ -334,12 +341,14 @@ START_TEST(test_when_and_switch)
 	ck_assert_ptr_null(jf_e2e_find(jobs, "branches-optional"));
 	j = jf_e2e_find(jobs, "branches-train");
 	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(jf_json_str(j, "spec.tasks[0].template.spec."
-					"containers[0].env[1].name",
+	ck_assert_str_eq(jf_json_str(j,
+				     "spec.tasks[0].template.spec."
+				     "containers[0].env[1].name",
 				     ""),
 			 "SIZE");
-	ck_assert_str_eq(jf_json_str(j, "spec.tasks[0].template.spec."
-					"containers[0].env[1].value",
+	ck_assert_str_eq(jf_json_str(j,
+				     "spec.tasks[0].template.spec."
+				     "containers[0].env[1].value",
 				     ""),
 			 "3");
 	ck_assert_int_eq(cJSON_GetArraySize(jobs), 3);
@@ -357,9 +366,9 @@ START_TEST(test_for_each_with_parallelism)
 	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/features.yaml",
 					   "default"),
 			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "shards", "Succeed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "shards", "Succeed", 30000),
+		0);
 	flow = jf_e2e_flow(&x, "default", "shards");
 	st = step_status(flow, "shard");
 	ck_assert_int_eq(jf_json_int(st, "iterations.total", 0), 4);
@@ -376,12 +385,14 @@ START_TEST(test_for_each_with_parallelism)
 		snprintf(idx, sizeof(idx), "%d", i);
 		j = jf_e2e_find(jobs, name);
 		ck_assert_msg(j != NULL, "%s missing", name);
-		ck_assert_str_eq(jf_json_str(j, "metadata.labels[\"flow.volcano."
-						"sh/iteration\"]",
+		ck_assert_str_eq(jf_json_str(j,
+					     "metadata.labels[\"flow.volcano."
+					     "sh/iteration\"]",
 					     ""),
 				 idx);
-		ck_assert_str_eq(jf_json_str(j, "spec.tasks[0].template.spec."
-						"containers[0].env[1].value",
+		ck_assert_str_eq(jf_json_str(j,
+					     "spec.tasks[0].template.spec."
+					     "containers[0].env[1].value",
 					     ""),
 				 lang[i]);
 	}
@@ -420,9 +431,9 @@ START_TEST(test_all_done_cleanup_after_failure)
 	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/features.yaml",
 					   "default"),
 			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "cleanup", "Failed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "cleanup", "Failed", 30000),
+		0);
 	flow = jf_e2e_flow(&x, "default", "cleanup");
 	ck_assert_str_eq(jf_json_str(step_status(flow, "train"), "phase", ""),
 			 "Failed");
@@ -445,15 +456,13 @@ START_TEST(test_invalid_flow_gets_condition_and_event)
 	cJSON *flow, *jobs, *events = NULL;
 	bool found = false;
 
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/invalid.yaml",
-					   "default"),
-			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "cyclic", "Failed",
-					   15000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_apply_file(&x, "tests/e2e/data/invalid.yaml", "default"),
+		0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "cyclic", "Failed", 15000), 0);
 	flow = jf_e2e_flow(&x, "default", "cyclic");
-	cJSON_ArrayForEach(c, jf_json_at(flow, "status.stepConditions"))
-	{
+	cJSON_ArrayForEach (c, jf_json_at(flow, "status.stepConditions")) {
 		if (strcmp(jf_json_str(c, "type", ""), "InvalidSpec") != 0)
 			continue;
 		ck_assert_str_eq(jf_json_str(c, "status", ""), "True");
@@ -470,12 +479,12 @@ START_TEST(test_invalid_flow_gets_condition_and_event)
 				     NULL, &events),
 			 200);
 	found = false;
-	cJSON_ArrayForEach(ev, jf_json_at(events, "items"))
-	{
+	cJSON_ArrayForEach (ev, jf_json_at(events, "items")) {
 		if (strcmp(jf_json_str(ev, "reason", ""), "InvalidSpec") == 0 &&
 		    strcmp(jf_json_str(ev, "involvedObject.name", ""),
 			   "cyclic") == 0) {
-			ck_assert_str_eq(jf_json_str(ev, "type", ""), "Warning");
+			ck_assert_str_eq(jf_json_str(ev, "type", ""),
+					 "Warning");
 			found = true;
 		}
 	}
@@ -502,16 +511,17 @@ START_TEST(test_template_created_later_unblocks_the_flow)
 		"          containers: [{name: main, image: busybox:1.36}]\n";
 	cJSON *flow, *jobs;
 
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/late.yaml",
-					   "default"),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_apply_file(&x, "tests/e2e/data/late.yaml", "default"),
+		0);
 	/* SPEC 3.7: nothing is created while a template is missing; the
 	 * flow waits (not Failed) and says which template */
 	jf_e2e_sleep_ms(1500);
 	flow = jf_e2e_flow(&x, "default", "late");
 	ck_assert_ptr_nonnull(flow);
 	ck_assert_str_ne(jf_json_str(flow, "status.state.phase", ""), "Failed");
-	ck_assert_str_ne(jf_json_str(flow, "status.state.phase", ""), "Succeed");
+	ck_assert_str_ne(jf_json_str(flow, "status.state.phase", ""),
+			 "Succeed");
 	{
 		char *st = jf_json_print(jf_json_at(flow, "status"));
 
@@ -527,9 +537,8 @@ START_TEST(test_template_created_later_unblocks_the_flow)
 	cJSON_Delete(flow);
 	/* the template's arrival alone wakes the flow (no polling) */
 	ck_assert_int_eq(jf_e2e_apply_yaml(&x, tmpl, "default"), 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "late", "Succeed",
-					   15000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "late", "Succeed", 15000), 0);
 	ck_assert_int_eq(creates_of("late-second"), 1);
 }
 END_TEST

@@ -17,8 +17,13 @@ static struct jf_e2e x;
 
 static void start_kube(const char *faults)
 {
-	const char *ks[] = {"--sim-pending", "50ms", "--sim-duration", "300ms",
-			    faults ? "--faults" : NULL, faults, NULL};
+	const char *ks[] = {"--sim-pending",
+			    "50ms",
+			    "--sim-duration",
+			    "300ms",
+			    faults ? "--faults" : NULL,
+			    faults,
+			    NULL};
 
 	signal(SIGPIPE, SIG_IGN);
 	ck_assert_int_eq(jf_e2e_start(&x, ks), 0);
@@ -72,8 +77,7 @@ static void assert_no_duplicate_jobs(void)
 	const cJSON *d;
 
 	ck_assert_ptr_nonnull(st);
-	cJSON_ArrayForEach(d, jf_json_at(st, "duplicate_creates"))
-	{
+	cJSON_ArrayForEach (d, jf_json_at(st, "duplicate_creates")) {
 		ck_assert_msg(!strstr(jf_json_str(d, "resource", ""), "jobs"),
 			      "job '%s' created %d times",
 			      jf_json_str(d, "name", ""),
@@ -91,8 +95,7 @@ static double metric(int i, const char *series)
 	if (jf_e2e_http(&x, i, "/metrics", &body) != 200 || !body)
 		return -1;
 	for (p = body; (p = strstr(p, series)); p++) {
-		if ((p == body || p[-1] == '\n') &&
-		    p[strlen(series)] == ' ') {
+		if ((p == body || p[-1] == '\n') && p[strlen(series)] == ' ') {
 			v = atof(p + strlen(series) + 1);
 			break;
 		}
@@ -108,8 +111,7 @@ static int busy_worker(int i)
 	const cJSON *s;
 	int pid = 0;
 
-	cJSON_ArrayForEach(s, jf_json_at(st, "workers.slots"))
-	{
+	cJSON_ArrayForEach (s, jf_json_at(st, "workers.slots")) {
 		if (strcmp(jf_json_str(s, "state", ""), "busy") == 0)
 			pid = (int)jf_json_int(s, "pid", 0);
 	}
@@ -230,7 +232,8 @@ START_TEST(test_ttin_ttou_resize_the_pool)
 	{
 		char cmd[1024];
 
-		snprintf(cmd, sizeof(cmd), "%s/jobflowd -s scale-up --run-dir %s",
+		snprintf(cmd, sizeof(cmd),
+			 "%s/jobflowd -s scale-up --run-dir %s",
 			 getenv("JF_BIN_DIR") ? getenv("JF_BIN_DIR")
 					      : "build/bin",
 			 x.sup[0].run_dir);
@@ -248,11 +251,11 @@ static bool rolled_to_three(void)
 	const cJSON *s;
 	int fresh = 0;
 
-	cJSON_ArrayForEach(s, jf_json_at(st, "workers.slots"))
-	{
+	cJSON_ArrayForEach (s, jf_json_at(st, "workers.slots")) {
 		if (jf_json_int(s, "generation", 0) >= 2 ||
 		    jf_json_int(s, "slot", 0) == 2)
-			fresh += strcmp(jf_json_str(s, "state", ""), "idle") == 0;
+			fresh += strcmp(jf_json_str(s, "state", ""), "idle") ==
+				 0;
 	}
 	fresh = fresh == 3 && jf_json_int(st, "workers.target", 0) == 3 &&
 		!jf_json_bool(st, "workers.rolling", true);
@@ -410,52 +413,49 @@ START_TEST(test_api_calls_are_covered_by_rbac)
 
 	start_kube(NULL);
 	/* everything the test itself writes happens before the count */
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/data/volcano/JobTemplate.yaml",
-					   "default"),
-			 0);
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/data/volcano/JobFlow.yaml",
+	ck_assert_int_eq(
+		jf_e2e_apply_file(&x, "tests/data/volcano/JobTemplate.yaml",
+				  "default"),
+		0);
+	ck_assert_int_eq(jf_e2e_apply_file(&x,
+					   "tests/data/volcano/JobFlow.yaml",
 					   "default"),
 			 0);
 	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/features.yaml",
 					   "default"),
 			 0);
-	ck_assert_int_eq(jf_e2e_apply_file(&x, "tests/e2e/data/invalid.yaml",
-					   "default"),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_apply_file(&x, "tests/e2e/data/invalid.yaml", "default"),
+		0);
 	ck_assert_int_eq(jf_e2e_apply_yaml(&x, timeout_flow, "default"), 0);
 	ck_assert_int_eq(jf_test_req(&x.kube, "POST", "/kubesim/reset-stats",
 				     NULL, "{}", NULL),
 			 200);
 	ck_assert_int_eq(jf_e2e_jobflowd(&x, 0, args), 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "test", "Succeed",
-					   30000),
-			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "cleanup", "Failed",
-					   30000),
-			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "too-slow", "Failed",
-					   30000),
-			 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "cyclic", "Failed",
-					   30000),
-			 0);
-	calls = jf_test_slurp(jf_e2e_src(path, sizeof(path),
-					 "deploy/rbac-calls.txt"),
-			      NULL);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "test", "Succeed", 30000), 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "cleanup", "Failed", 30000),
+		0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "too-slow", "Failed", 30000),
+		0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "cyclic", "Failed", 30000), 0);
+	calls = jf_test_slurp(
+		jf_e2e_src(path, sizeof(path), "deploy/rbac-calls.txt"), NULL);
 	ck_assert_ptr_nonnull(calls);
 	st = jf_e2e_kube_stats(&x);
-	cJSON_ArrayForEach(verb, jf_json_at(st, "requests"))
-	{
-		cJSON_ArrayForEach(res, verb)
-		{
+	cJSON_ArrayForEach (verb, jf_json_at(st, "requests")) {
+		cJSON_ArrayForEach (res, verb) {
 			/* discovery and control requests carry no resource */
 			if (!strcmp(res->string, "-") || !*res->string)
 				continue;
-			ck_assert_msg(rbac_allows(calls, verb->string,
-						  res->string),
-				      "the controller called '%s %s', which "
-				      "deploy/rbac-calls.txt does not allow",
-				      verb->string, res->string);
+			ck_assert_msg(
+				rbac_allows(calls, verb->string, res->string),
+				"the controller called '%s %s', which "
+				"deploy/rbac-calls.txt does not allow",
+				verb->string, res->string);
 			checked++;
 		}
 	}
@@ -464,7 +464,8 @@ START_TEST(test_api_calls_are_covered_by_rbac)
 	ck_assert_ptr_nonnull(jf_json_at(st, "requests.create.commands"));
 	ck_assert_ptr_nonnull(jf_json_at(st, "requests.delete.jobs"));
 	ck_assert_ptr_nonnull(jf_json_at(st, "requests.create.events"));
-	ck_assert_ptr_nonnull(jf_json_at(st, "requests.patch[\"jobflows/status\"]"));
+	ck_assert_ptr_nonnull(
+		jf_json_at(st, "requests.patch[\"jobflows/status\"]"));
 	ck_assert_ptr_nonnull(jf_json_at(st, "requests.update.leases"));
 	ck_assert_int_ge(checked, 8);
 	cJSON_Delete(st);

@@ -16,8 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (jf_ipc_decode(data, size, &msg, NULL) == 0)
 		cJSON_Delete(msg.body);
-	if (size > 0 && jf_ipc_encode(1 + data[0] % 5, 1, (const char *)data + 1,
-				      size - 1, &m, &len) == 0) {
+	if (size > 0 &&
+	    jf_ipc_encode(1 + data[0] % 5, 1, (const char *)data + 1, size - 1,
+			  &m, &len) == 0) {
 		if (jf_ipc_decode(m, len, &msg, NULL) == 0)
 			cJSON_Delete(msg.body);
 		free(m);

@@ -40,7 +40,8 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* --- apply ------------------------------------------------------------------ */
+/* --- apply ------------------------------------------------------------------
+ */
 
 static bool cluster_scoped(const char *kind)
 {
@@ -73,8 +74,8 @@ static void collection_path(const cJSON *obj, const char *ns, char *buf,
 	plural[n++] = 's';
 	plural[n] = '\0';
 	if (cluster_scoped(kind))
-		snprintf(buf, cap, "/%s/%s/%s", strchr(av, '/') ? "apis" : "api",
-			 av, plural);
+		snprintf(buf, cap, "/%s/%s/%s",
+			 strchr(av, '/') ? "apis" : "api", av, plural);
 	else
 		snprintf(buf, cap, "/%s/%s/namespaces/%s/%s",
 			 strchr(av, '/') ? "apis" : "api", av,
@@ -103,9 +104,9 @@ static int apply_doc(struct jf_e2e *x, cJSON *obj, const char *ns)
 		snprintf(item, sizeof(item), "%s/%s", path,
 			 jf_json_str(obj, "metadata.name", ""));
 		jf_test_req(&x->kube, "GET", item, NULL, NULL, &cur);
-		jf_json_set_str(jf_json_obj(obj, "metadata"), "resourceVersion",
-				jf_json_str(cur, "metadata.resourceVersion",
-					    ""));
+		jf_json_set_str(
+			jf_json_obj(obj, "metadata"), "resourceVersion",
+			jf_json_str(cur, "metadata.resourceVersion", ""));
 		cJSON_Delete(cur);
 		free(body);
 		body = jf_json_print(obj);
@@ -137,8 +138,7 @@ static int apply_stream(struct jf_e2e *x, struct jf_yaml_stream *st,
 		    strcmp(jf_json_str(doc, "kind", ""), "List") == 0) {
 			cJSON *it;
 
-			cJSON_ArrayForEach(it, jf_json_at_mut(doc, "items"))
-			{
+			cJSON_ArrayForEach (it, jf_json_at_mut(doc, "items")) {
 				err = apply_doc(x, it, ns);
 				if (err)
 					break;
@@ -185,7 +185,8 @@ int jf_e2e_apply_yaml(struct jf_e2e *x, const char *yaml, const char *ns)
 	return err;
 }
 
-/* --- kubesim ----------------------------------------------------------------- */
+/* --- kubesim -----------------------------------------------------------------
+ */
 
 static int apply_dir_crds(struct jf_e2e *x, const char *dir)
 {
@@ -226,13 +227,16 @@ int jf_e2e_start(struct jf_e2e *x, const char *const *kubesim_args)
 	/* our CRDs when they exist (they are a superset of Volcano's) */
 	if (apply_dir_crds(x, jf_e2e_src(dir, sizeof(dir), "deploy/crds")) <
 	    2) {
-		jf_e2e_apply_file(x, "tests/data/volcano/flow.volcano.sh_jobflows.yaml",
-				  "default");
-		jf_e2e_apply_file(x, "tests/data/volcano/flow.volcano.sh_jobtemplates.yaml",
-				  "default");
+		jf_e2e_apply_file(
+			x, "tests/data/volcano/flow.volcano.sh_jobflows.yaml",
+			"default");
+		jf_e2e_apply_file(
+			x,
+			"tests/data/volcano/flow.volcano.sh_jobtemplates.yaml",
+			"default");
 	}
-	err = jf_e2e_apply_file(x, "tests/data/volcano/batch.volcano.sh_jobs.yaml",
-				"default");
+	err = jf_e2e_apply_file(
+		x, "tests/data/volcano/batch.volcano.sh_jobs.yaml", "default");
 	if (access(jf_e2e_src(dir, sizeof(dir),
 			      "tests/data/bus.volcano.sh_commands.yaml"),
 		   R_OK) == 0)
@@ -240,7 +244,8 @@ int jf_e2e_start(struct jf_e2e *x, const char *const *kubesim_args)
 	return err;
 }
 
-/* --- jobflowd ---------------------------------------------------------------- */
+/* --- jobflowd ----------------------------------------------------------------
+ */
 
 static bool has_arg(const char *const *args, const char *name)
 {
@@ -325,8 +330,9 @@ int jf_e2e_jobflowd(struct jf_e2e *x, int i, const char *const *args)
 		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
 			s->exit_status = st;
 			s->pid = 0;
-			fprintf(stderr, "e2e: jobflowd %d exited early, see %s\n",
-				i, s->log);
+			fprintf(stderr,
+				"e2e: jobflowd %d exited early, see %s\n", i,
+				s->log);
 			return -ECHILD;
 		}
 		if (!s->http_port)
@@ -370,7 +376,8 @@ void jf_e2e_stop(struct jf_e2e *x)
 	jf_testenv_stop(&x->kube);
 }
 
-/* --- reads --------------------------------------------------------------------- */
+/* --- reads
+ * --------------------------------------------------------------------- */
 
 cJSON *jf_e2e_flow(struct jf_e2e *x, const char *ns, const char *name)
 {
@@ -406,8 +413,9 @@ int jf_e2e_wait_phase(struct jf_e2e *x, const char *ns, const char *name,
 	{
 		char *s = jf_json_print(jf_json_at(f, "status"));
 
-		fprintf(stderr, "e2e: flow %s/%s not %s after %d ms; status: %s\n",
-			ns, name, phase, timeout_ms, s ? s : "(none)");
+		fprintf(stderr,
+			"e2e: flow %s/%s not %s after %d ms; status: %s\n", ns,
+			name, phase, timeout_ms, s ? s : "(none)");
 		free(s);
 	}
 	cJSON_Delete(f);
@@ -450,8 +458,7 @@ const cJSON *jf_e2e_find(const cJSON *items, const char *name)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, items)
-	{
+	cJSON_ArrayForEach (it, items) {
 		if (strcmp(jf_json_str(it, "metadata.name", ""), name) == 0)
 			return it;
 	}

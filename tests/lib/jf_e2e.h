@@ -26,11 +26,11 @@
 #define JF_E2E_MAX_SUP 3
 
 struct jf_e2e_sup {
-	pid_t pid;          /* 0: not running */
+	pid_t pid; /* 0: not running */
 	char run_dir[320];
 	char log[320];
 	int http_port;
-	int exit_status;    /* wait status once reaped, -1 before */
+	int exit_status; /* wait status once reaped, -1 before */
 };
 
 struct jf_e2e {

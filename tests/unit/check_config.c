@@ -115,14 +115,16 @@ static const struct {
 	const char *want;
 } bad[] = {
 	{"workers: 6\nbogusKey: 1\n", {NULL}, ":2: 'bogusKey': unknown key"},
-	{"leaderElection:\n  leaseDuration: 15\n", {NULL},
+	{"leaderElection:\n  leaseDuration: 15\n",
+	 {NULL},
 	 ":2: 'leaderElection.leaseDuration': a duration needs a unit"},
 	{"workers: [1]\n", {NULL}, "'workers': unexpected array"},
 	{"workers: 4\n  bad: indent\n", {NULL}, "mapping values"},
 	{NULL, {"--workers", "many"}, "--workers: 'many' is not an integer"},
 	{NULL, {"--resync", "10"}, "--resync: "},
 	{NULL, {"--workers", "40"}, "--workers 40 is outside"},
-	{NULL, {"--lease-duration", "5s"},
+	{NULL,
+	 {"--lease-duration", "5s"},
 	 "--lease-duration must be greater than --renew-deadline"},
 	{NULL, {"--log-level", "loud"}, "--log-level 'loud'"},
 	{NULL, {"--frobnicate"}, "unknown option '--frobnicate'"},

@@ -31,7 +31,9 @@ END_TEST
  * exercises growth and tombstone reuse. */
 START_TEST(test_matches_model_under_churn)
 {
-	enum { N = 5000 };
+	enum {
+		N = 5000
+	};
 	static uintptr_t model[N];
 	struct jf_hmap m;
 	char key[32];

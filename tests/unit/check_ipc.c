@@ -14,9 +14,8 @@ static void *encode(int type, uint32_t seq, const char *payload, size_t *len)
 {
 	void *m = NULL;
 
-	ck_assert_int_eq(jf_ipc_encode(type, seq, payload, strlen(payload), &m,
-				       len),
-			 0);
+	ck_assert_int_eq(
+		jf_ipc_encode(type, seq, payload, strlen(payload), &m, len), 0);
 	return m;
 }
 
@@ -56,7 +55,7 @@ END_TEST
 static const struct {
 	int offset; /* byte to overwrite, -1: none */
 	unsigned char value;
-	int trim;        /* bytes cut from the end */
+	int trim; /* bytes cut from the end */
 	const char *payload;
 	const char *want;
 } malformed[] = {
@@ -151,7 +150,8 @@ START_TEST(test_sockets_carry_large_messages_both_ways)
 	ck_assert_uint_eq(strlen(jf_json_str(msg.body, "pad", "")), big - 23);
 	cJSON_Delete(msg.body);
 	ck_assert_int_eq(jf_ipc_send(&wrk, JF_IPC_RESULT, 7,
-				     "{\"key\":\"ns/a\",\"ok\":true}", 24, 2000),
+				     "{\"key\":\"ns/a\",\"ok\":true}", 24,
+				     2000),
 			 0);
 	ck_assert_int_eq(recv_wait(&sup, &msg, NULL), 0);
 	ck_assert_int_eq(msg.type, JF_IPC_RESULT);
@@ -165,8 +165,8 @@ START_TEST(test_sockets_carry_large_messages_both_ways)
 		struct jf_errmsg e = {{0}};
 
 		ck_assert_int_eq(recv_wait(&sup, &msg, &e), -JF_EPROTO);
-		ck_assert_msg(strstr(e.msg, "RESULT payload is not JSON"),
-			      "%s", e.msg);
+		ck_assert_msg(strstr(e.msg, "RESULT payload is not JSON"), "%s",
+			      e.msg);
 		ck_assert_int_eq(jf_ipc_recv(&sup, &msg, NULL), -EAGAIN);
 	}
 	jf_ipc_close(&wrk);

@@ -59,9 +59,10 @@ END_TEST
 
 START_TEST(test_paths_and_typed_getters)
 {
-	cJSON *j = parse("{\"spec\":{\"flows\":[{\"name\":\"a\"},{\"name\":\"b\","
-			 "\"maxRetry\":5}]},\"metadata\":{\"labels\":"
-			 "{\"volcano.sh/x\":\"y\"}},\"ok\":true,\"n\":null}");
+	cJSON *j =
+		parse("{\"spec\":{\"flows\":[{\"name\":\"a\"},{\"name\":\"b\","
+		      "\"maxRetry\":5}]},\"metadata\":{\"labels\":"
+		      "{\"volcano.sh/x\":\"y\"}},\"ok\":true,\"n\":null}");
 	struct jf_errmsg e = {{0}};
 	const char *s;
 	int64_t v;
@@ -70,9 +71,8 @@ START_TEST(test_paths_and_typed_getters)
 	ck_assert_str_eq(jf_json_str(j, "spec.flows[1].name", "?"), "b");
 	ck_assert_int_eq(jf_json_int(j, "spec.flows[1].maxRetry", -1), 5);
 	ck_assert_int_eq(jf_json_int(j, "spec.flows[0].maxRetry", -1), -1);
-	ck_assert_str_eq(jf_json_str(j, "metadata.labels[\"volcano.sh/x\"]",
-				     "?"),
-			 "y");
+	ck_assert_str_eq(
+		jf_json_str(j, "metadata.labels[\"volcano.sh/x\"]", "?"), "y");
 	ck_assert_ptr_null(jf_json_at(j, "spec.flows[7]"));
 	ck_assert_ptr_null(jf_json_at(j, "spec.flows[x]"));
 	ck_assert_int_eq(jf_json_get_str(j, "spec.flows[0].name", &s, &e), 0);
@@ -90,11 +90,14 @@ END_TEST
 
 START_TEST(test_stable_print_sorts_keys_and_numbers)
 {
-	cJSON *a = parse("{\"b\":1,\"a\":{\"z\":[1.5,2e3,-0.1],\"y\":\"q\\\"\"}}");
-	cJSON *b = parse("{\"a\":{\"y\":\"q\\\"\",\"z\":[1.5,2000,-0.1]},\"b\":1}");
+	cJSON *a =
+		parse("{\"b\":1,\"a\":{\"z\":[1.5,2e3,-0.1],\"y\":\"q\\\"\"}}");
+	cJSON *b = parse(
+		"{\"a\":{\"y\":\"q\\\"\",\"z\":[1.5,2000,-0.1]},\"b\":1}");
 	char *pa = jf_json_print_stable(a), *pb = jf_json_print_stable(b);
 
-	ck_assert_str_eq(pa, "{\"a\":{\"y\":\"q\\\"\",\"z\":[1.5,2000,-0.1]},\"b\":1}");
+	ck_assert_str_eq(
+		pa, "{\"a\":{\"y\":\"q\\\"\",\"z\":[1.5,2000,-0.1]},\"b\":1}");
 	ck_assert_str_eq(pa, pb);
 	ck_assert(jf_json_equal(a, b));
 	free(pa);
@@ -102,7 +105,9 @@ START_TEST(test_stable_print_sorts_keys_and_numbers)
 	/* the same in a comma-decimal locale, when the system has one */
 	if (setlocale(LC_NUMERIC, "de_DE.UTF-8")) {
 		pa = jf_json_print_stable(a);
-		ck_assert_str_eq(pa, "{\"a\":{\"y\":\"q\\\"\",\"z\":[1.5,2000,-0.1]},\"b\":1}");
+		ck_assert_str_eq(
+			pa,
+			"{\"a\":{\"y\":\"q\\\"\",\"z\":[1.5,2000,-0.1]},\"b\":1}");
 		free(pa);
 		setlocale(LC_NUMERIC, "C");
 	}
@@ -131,13 +136,15 @@ START_TEST(test_merge_diff_roundtrip)
 {
 	cJSON *a = parse("{\"phase\":\"Running\",\"x\":{\"k\":1,\"gone\":2},"
 			 "\"list\":[1]}");
-	cJSON *b = parse("{\"phase\":\"Succeed\",\"x\":{\"k\":1},\"list\":[1,2],"
-			 "\"new\":true}");
+	cJSON *b =
+		parse("{\"phase\":\"Succeed\",\"x\":{\"k\":1},\"list\":[1,2],"
+		      "\"new\":true}");
 	cJSON *d = jf_json_merge_diff(a, b);
 	char *s = jf_json_print_stable(d);
 
-	ck_assert_str_eq(s, "{\"list\":[1,2],\"new\":true,\"phase\":\"Succeed\","
-			    "\"x\":{\"gone\":null}}");
+	ck_assert_str_eq(s,
+			 "{\"list\":[1,2],\"new\":true,\"phase\":\"Succeed\","
+			 "\"x\":{\"gone\":null}}");
 	a = jf_json_merge_apply(a, d);
 	ck_assert(jf_json_equal(a, b));
 	ck_assert_ptr_null(jf_json_merge_diff(a, b));

@@ -28,9 +28,9 @@ START_TEST(test_render_sorted_with_help_and_histogram)
 	jf_metrics_observe_reconcile(&m, 0.2);
 	jf_metrics_observe_reconcile(&m, 99);
 	ck_assert_int_eq(jf_metrics_render(&m, &out), 0);
-	ck_assert_double_eq(jf_metrics_get(&m, "volcano_jobflow_succeed_phase_count",
-					   l1),
-			    3);
+	ck_assert_double_eq(
+		jf_metrics_get(&m, "volcano_jobflow_succeed_phase_count", l1),
+		3);
 	ck_assert_ptr_nonnull(strstr(
 		out.data,
 		"# HELP jobflowd_leader 1 when leading\n"
@@ -43,17 +43,17 @@ START_TEST(test_render_sorted_with_help_and_histogram)
 		"volcano_jobflow_succeed_phase_count{jobflow_namespace=\"b\"} 1\n"
 		"volcano_jobflow_succeed_phase_count{jobflow_namespace="
 		"\"team\\\"a\"} 3\n"));
-	ck_assert_ptr_nonnull(strstr(out.data,
-				     "jobflowd_reconcile_duration_seconds_bucket"
-				     "{le=\"0.005\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(out.data,
-				     "jobflowd_reconcile_duration_seconds_bucket"
-				     "{le=\"10\"} 2\n"));
-	ck_assert_ptr_nonnull(strstr(out.data,
-				     "jobflowd_reconcile_duration_seconds_bucket"
-				     "{le=\"+Inf\"} 3\n"));
-	ck_assert_ptr_nonnull(strstr(out.data,
-				     "jobflowd_reconcile_duration_seconds_count 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out.data, "jobflowd_reconcile_duration_seconds_bucket"
+				 "{le=\"0.005\"} 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out.data, "jobflowd_reconcile_duration_seconds_bucket"
+				 "{le=\"10\"} 2\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out.data, "jobflowd_reconcile_duration_seconds_bucket"
+				 "{le=\"+Inf\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(
+		out.data, "jobflowd_reconcile_duration_seconds_count 3\n"));
 	jf_buf_release(&out);
 	jf_metrics_release(&m);
 }

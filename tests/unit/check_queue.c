@@ -221,7 +221,11 @@ END_TEST
  * after it (no lost update); the queue ends empty. */
 START_TEST(test_simulated_workers_never_overlap_nor_lose)
 {
-	enum { KEYS = 50, WORKERS = 8, STEPS = 200000 };
+	enum {
+		KEYS = 50,
+		WORKERS = 8,
+		STEPS = 200000
+	};
 	char held[WORKERS][16];
 	int holder[KEYS];
 	int pending_add[KEYS]; /* adds since the key was last handed out */

@@ -13,16 +13,33 @@ static const struct {
 	const char *in;
 	int64_t ms;
 } good_durations[] = {
-	{"10s", 10000}, {"1m30s", 90000},  {"2h", 7200000}, {"500ms", 500},
-	{"0", 0},       {"1.5s", 1500},    {"0s", 0},       {"1h1m1s1ms", 3661001},
-	{"90m", 5400000}, {".5s", 500},
+	{"10s", 10000},
+	{"1m30s", 90000},
+	{"2h", 7200000},
+	{"500ms", 500},
+	{"0", 0},
+	{"1.5s", 1500},
+	{"0s", 0},
+	{"1h1m1s1ms", 3661001},
+	{"90m", 5400000},
+	{".5s", 500},
 	/* exact above 2^53 ms, where a double would round */
 	{"2501999792h59m0.993s", 9007199254740993LL},
-	{"1.0005s", 1001}, {"0.0001s", 0},
+	{"1.0005s", 1001},
+	{"0.0001s", 0},
 };
 
 static const char *const bad_durations[] = {
-	"", "10", "s", "10x", "-5s", "1m30", "abc", "1.s.", "10 s", "1e3s",
+	"",
+	"10",
+	"s",
+	"10x",
+	"-5s",
+	"1m30",
+	"abc",
+	"1.s.",
+	"10 s",
+	"1e3s",
 	"99999999999999999h",
 };
 
@@ -30,7 +47,8 @@ START_TEST(test_duration_parse_good)
 {
 	int64_t ms = -1;
 
-	ck_assert_int_eq(jf_duration_parse(good_durations[_i].in, &ms, NULL), 0);
+	ck_assert_int_eq(jf_duration_parse(good_durations[_i].in, &ms, NULL),
+			 0);
 	ck_assert_int_eq(ms, good_durations[_i].ms);
 }
 END_TEST
@@ -69,7 +87,8 @@ START_TEST(test_rfc3339_roundtrip)
 	ck_assert_int_eq(ms, 1787392862000LL);
 	ck_assert_str_eq(jf_time_format(ms, b, sizeof(b)),
 			 "2026-08-22T10:01:02Z");
-	ck_assert_int_eq(jf_time_parse("2026-08-22T12:01:02.345+02:00", &ms), 0);
+	ck_assert_int_eq(jf_time_parse("2026-08-22T12:01:02.345+02:00", &ms),
+			 0);
 	ck_assert_int_eq(ms, 1787392862345LL);
 	ck_assert_str_eq(jf_time_format_micro(ms, b, sizeof(b)),
 			 "2026-08-22T10:01:02.345000Z");
@@ -122,7 +141,8 @@ START_TEST(test_strerror_covers_both_ranges)
 {
 	struct jf_errmsg e = {{0}};
 
-	ck_assert_str_eq(jf_strerror(-JF_ECONFLICT), "resource version conflict");
+	ck_assert_str_eq(jf_strerror(-JF_ECONFLICT),
+			 "resource version conflict");
 	ck_assert_str_eq(jf_strerror(-ENOENT), "No such file or directory");
 	ck_assert_str_eq(jf_strerror(0), "success");
 	ck_assert_str_eq(jf_strerror(-(JF_E__MAX + 5)), "unknown error");
