@@ -290,27 +290,27 @@ static void move_all(cJSON *dst, cJSON *src)
 }
 
 /* The run of a valid flow; fills status and the plan's lists. */
-/* A flow already Succeed or Failed whose status has no stepStatuses was
+/* A flow already Succeed or Failed whose status has none of our fields was
  * finished by upstream Volcano (before a migration), or runs on
  * Volcano's own CRD, which prunes our fields. Without that memory, Jobs
  * deleted since (jobRetainPolicy: delete, TTL) would look like steps that
  * never ran: such a flow is final and nothing is created again. */
 static bool legacy_terminal(const struct jf_eng_rc *rc, const char *prev_phase)
 {
+	/* a status jobflowd wrote always has stepConditions (an invalid
+	 * flow has no stepStatuses, and fixing it must let it proceed) */
 	return (strcmp(prev_phase, "Succeed") == 0 ||
 		strcmp(prev_phase, "Failed") == 0) &&
-	       !cJSON_IsArray(jf_json_at(rc->prev_status, "stepStatuses"));
+	       !cJSON_IsArray(jf_json_at(rc->prev_status, "stepStatuses")) &&
+	       !cJSON_IsArray(jf_json_at(rc->prev_status, "stepConditions"));
 }
 
-static const char *legacy_run(struct jf_eng_rc *rc, cJSON *status,
-			      struct jf_plan *p, const char *prev_phase)
+static const char *legacy_run(struct jf_eng_rc *rc, struct jf_plan *p,
+			      const char *prev_phase)
 {
+	/* no stepStatuses or stepConditions: the flow stays legacy */
 	if (rc->f->retain_delete && strcmp(prev_phase, "Succeed") == 0)
 		plan_deletes(rc, p->deletes);
-	if (!cJSON_AddItemToObject(
-		    status, "stepConditions",
-		    jf_eng_conditions(rc, prev_phase, NULL, prev_phase, "")))
-		rc->f->oom = true;
 	return prev_phase;
 }
 
@@ -325,7 +325,7 @@ static const char *run(struct jf_eng_rc *rc, cJSON *status, struct jf_plan *p,
 	if (load_state(rc))
 		return NULL;
 	if (legacy_terminal(rc, prev_phase))
-		return legacy_run(rc, status, p, prev_phase);
+		return legacy_run(rc, p, prev_phase);
 	jf_eng_manual_retry(rc);
 	for (int k = 0; k < f->nsteps && !f->oom; k++)
 		jf_eng_step_eval(rc, &f->steps[f->order[k]]);
