@@ -123,6 +123,17 @@ $(BUILD)/tests/$(basename $(notdir $(1))): $(call objs_of,$(1) $(TEST_HELPERS)) 
 endef
 $(foreach t,$(UNIT_SRC),$(eval $(call test_prog,$(t))))
 
+# Benchmark and chaos clients (tests/bench/*.c, one program each; not Check).
+BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
+BENCH_BINS := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(BENCH_SRC))))
+define bench_prog
+$(BUILD)/tests/$(basename $(notdir $(1))): $(call objs_of,$(1)) $(ALL_LIBS)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(ALL_LIBS) $$(LDLIBS)
+	@$$(if $$(Q),echo "  LD      $$@")
+endef
+$(foreach t,$(BENCH_SRC),$(eval $(call bench_prog,$(t))))
+
 deps:
 	@scripts/install-deps.sh --check || scripts/install-deps.sh
 
@@ -171,11 +182,11 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 bench: deps
-	$(MAKE) all
-	scripts/bench/run.sh
+	$(MAKE) all $(BENCH_BINS)
+	BUILD=$(BUILD) scripts/bench/run.sh
 bench-quick: deps
-	$(MAKE) all
-	scripts/bench/run.sh --quick
+	$(MAKE) all $(BENCH_BINS)
+	BUILD=$(BUILD) scripts/bench/run.sh --quick
 chaos: deps
 	$(MAKE) all
 	scripts/chaos.sh
