@@ -157,12 +157,15 @@ static void flow_delete(const cJSON *obj, bool final_unknown, void *arg)
 }
 
 static void enqueue_template_key(struct jf_sup *s, const char *ns,
-				 const char *name)
+				 const char *name, bool batch)
 {
 	char key[512];
 
 	snprintf(key, sizeof(key), JF_TEMPLATE_KEY_PREFIX "%s/%s", ns, name);
-	jf_sup_enqueue(s, key);
+	if (batch)
+		jf_sup_enqueue_after(s, key, JF_TEMPLATE_STATUS_BATCH_MS);
+	else
+		jf_sup_enqueue(s, key);
 }
 
 /* A template appeared or changed: every flow that may use it runs again
@@ -181,7 +184,8 @@ static void template_changed(struct jf_sup *s, const cJSON *obj, bool status)
 		jf_sup_enqueue(s, fkey);
 	if (status)
 		enqueue_template_key(s, jf_json_str(obj, "metadata.namespace", ""),
-				     jf_json_str(obj, "metadata.name", ""));
+				     jf_json_str(obj, "metadata.name", ""),
+				     false);
 }
 
 static void template_add(const cJSON *obj, void *arg)
@@ -220,7 +224,7 @@ static void job_event(struct jf_sup *s, const cJSON *job, bool added)
 		char ns[256];
 
 		snprintf(ns, sizeof(ns), "%.*s", (int)(dot - label), label);
-		enqueue_template_key(s, ns, dot + 1);
+		enqueue_template_key(s, ns, dot + 1, true);
 	}
 }
 
@@ -237,6 +241,15 @@ static void job_update(const cJSON *old, const cJSON *obj, void *arg)
 static void job_delete(const cJSON *obj, bool final_unknown, void *arg)
 {
 	job_event(arg, obj, false);
+}
+
+/* JobTemplates are cached without their status: flows need only the spec,
+ * and a shared template's jobDependsOnList grows with every Job created
+ * from it (it would be copied into every flow task). The template status
+ * task reads the current status from the API server instead. */
+static void template_transform(cJSON *obj, void *arg)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 }
 
 /* Jobs are cached without their spec: the engine reads only metadata and
@@ -306,7 +319,8 @@ int jf_sup_controller_start(struct jf_sup *s, struct jf_errmsg *e)
 		       s->cfg.resync_ms, NULL, &fh, &s->flows);
 	if (!err)
 		err = informer(s, &jf_k8s_res_jobtemplates, NULL,
-			       "jobtemplates", 0, NULL, &th, &s->templates);
+			       "jobtemplates", 0, template_transform, &th,
+			       &s->templates);
 	if (!err)
 		err = informer(s, &jf_k8s_res_jobs, JF_LABEL_CREATED_BY_FLOW,
 			       "jobs", 0, job_transform, &jh, &s->jobs);

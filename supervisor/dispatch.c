@@ -40,6 +40,25 @@ void jf_sup_enqueue(struct jf_sup *s, const char *key)
 	jf_sup_dispatch(s);
 }
 
+/* Adds key after delay_ms (the earliest pending deadline wins): batches
+ * bursts of events into one reconcile. */
+void jf_sup_enqueue_after(struct jf_sup *s, const char *key, int64_t delay_ms)
+{
+	const char *k = key, *slash;
+
+	if (strncmp(k, JF_TEMPLATE_KEY_PREFIX,
+		    sizeof(JF_TEMPLATE_KEY_PREFIX) - 1) == 0)
+		k += sizeof(JF_TEMPLATE_KEY_PREFIX) - 1;
+	slash = strchr(k, '/');
+	if (!slash || !ns_allowed(s, k, (size_t)(slash - k)))
+		return;
+	if (jf_queue_is_waiting(&s->queue, key) ||
+	    jf_queue_is_processing(&s->queue, key))
+		return;
+	jf_queue_add_after(&s->queue, key, delay_ms, jf_mono_ms());
+	jf_sup_queue_timer_arm(s);
+}
+
 /* --- the queue's timer ----------------------------------------------------- */
 
 static void queue_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -153,13 +172,39 @@ static int build_flow_task(struct jf_sup *s, const char *key,
 	return jf_buf_puts(b, "]}");
 }
 
+/* A template task carries the template (cached without its status) and,
+ * per Job created from it, just what Volcano's jobDependsOnList needs: a
+ * stub with the name and the createdByJobTemplate label. The worker reads
+ * the template's current status itself (one GET per batched write). */
+struct stub_list {
+	struct jf_buf *b;
+	const char *value;
+	int n;
+};
+
+static int append_stub(const char *ns, const char *name, const char *raw,
+		       size_t len, void *arg)
+{
+	struct stub_list *l = arg;
+
+	if (l->n++)
+		jf_buf_putc(l->b, ',');
+	jf_buf_puts(l->b, "{\"metadata\":{");
+	put_key(l->b, "name", name);
+	jf_buf_putc(l->b, ',');
+	put_key(l->b, "namespace", ns);
+	jf_buf_puts(l->b, ",\"labels\":{");
+	put_key(l->b, JF_LABEL_CREATED_BY_TEMPLATE, l->value);
+	return jf_buf_puts(l->b, "}}}");
+}
+
 static int build_template_task(struct jf_sup *s, const char *key,
 			       struct jf_buf *b)
 {
 	const char *k = key + sizeof(JF_TEMPLATE_KEY_PREFIX) - 1;
 	const char *slash = strchr(k, '/'), *raw;
-	struct raw_list jobs = {b, 0};
 	char ns[256], value[600];
+	struct stub_list jobs = {b, value, 0};
 	size_t len;
 
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - k), k);
@@ -172,7 +217,7 @@ static int build_template_task(struct jf_sup *s, const char *key,
 	jf_buf_append(b, raw, len);
 	jf_buf_puts(b, ",\"jobs\":[");
 	snprintf(value, sizeof(value), "%s.%s", ns, slash + 1);
-	jf_informer_by_index(s->jobs, JF_INDEX_TEMPLATE, value, append_raw,
+	jf_informer_by_index(s->jobs, JF_INDEX_TEMPLATE, value, append_stub,
 			     &jobs, NULL);
 	return jf_buf_puts(b, "]}");
 }

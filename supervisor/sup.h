@@ -29,6 +29,11 @@
 
 #define JF_SUP_MAX_WORKER_ARGS 24
 
+/* A JobTemplate's status (jobDependsOnList, one name per Job created from
+ * it) is written at most about once per this many ms while Jobs are being
+ * created from it: the creates are batched into one write. */
+#define JF_TEMPLATE_STATUS_BATCH_MS 1000
+
 struct jf_sup {
 	struct jf_config cfg;
 	int argc;
@@ -75,6 +80,7 @@ bool jf_sup_synced(const struct jf_sup *s);
 /* dispatch.c: queue -> workers -> results. */
 void jf_sup_dispatch(struct jf_sup *s);
 void jf_sup_enqueue(struct jf_sup *s, const char *key);
+void jf_sup_enqueue_after(struct jf_sup *s, const char *key, int64_t delay_ms);
 void jf_sup_queue_timer_arm(struct jf_sup *s);
 void jf_sup_on_idle(struct jf_pool *p, struct jf_slot *slot, void *arg);
 void jf_sup_on_result(struct jf_pool *p, struct jf_slot *slot,
