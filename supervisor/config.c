@@ -89,6 +89,10 @@ static const struct opt opts[] = {
 	 "a busy worker silent for this long is killed and its flow requeued"},
 	{"max-iterations", "maxIterations", OPT_INT, F(max_iterations), "1000",
 	 "forEach iteration cap per step"},
+	{"status-interval", "statusInterval", OPT_DUR, F(status_interval_ms),
+	 "1s",
+	 "a flow's progress is written to its status at most this late "
+	 "(phase changes and failures at once; 0: every change at once)"},
 	{"worker-path", "workerPath", OPT_STR, F(worker_path), NULL,
 	 "jobflow-worker executable (default: beside jobflowd)"},
 	{"queue-base-delay", "queue.baseDelay", OPT_DUR,
@@ -477,6 +481,9 @@ int jf_config_validate(const struct jf_config *c, struct jf_errmsg *e)
 		return jf_errf(e, -JF_ECONFIG, "--retry-period must be > 0");
 	if (c->task_timeout_ms < 1000)
 		return jf_errf(e, -JF_ECONFIG, "--task-timeout must be >= 1s");
+	if (c->status_interval_ms < 0 || c->status_interval_ms > 60000)
+		return jf_errf(e, -JF_ECONFIG,
+			       "--status-interval must be between 0 and 1m");
 	if (c->max_iterations < 1)
 		return jf_errf(e, -JF_ECONFIG, "--max-iterations must be >= 1");
 	if (jf_log_set_level_name(c->log_level))

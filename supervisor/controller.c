@@ -152,6 +152,7 @@ static void flow_delete(const cJSON *obj, bool final_unknown, void *arg)
 
 	obj_key(obj, key, sizeof(key));
 	index_flow(s, jf_json_str(obj, "metadata.namespace", ""), key, NULL);
+	jf_hmap_del(&s->status_defer, key);
 	/* its Jobs go with it (ownerReferences); nothing left to do */
 	jf_queue_forget(&s->queue, key);
 }
@@ -315,6 +316,7 @@ int jf_sup_controller_start(struct jf_sup *s, struct jf_errmsg *e)
 
 	jf_hmap_init(&s->tmpl_flows);
 	jf_hmap_init(&s->flow_tmpls);
+	jf_hmap_init(&s->status_defer);
 	err = informer(s, &jf_k8s_res_jobflows, NULL, "jobflows",
 		       s->cfg.resync_ms, NULL, &fh, &s->flows);
 	if (!err)
@@ -350,6 +352,7 @@ void jf_sup_controller_stop(struct jf_sup *s)
 	jf_hmap_release(&s->tmpl_flows);
 	jf_hmap_foreach(&s->flow_tmpls, free_names, NULL);
 	jf_hmap_release(&s->flow_tmpls);
+	jf_hmap_release(&s->status_defer);
 }
 
 bool jf_sup_synced(const struct jf_sup *s)

@@ -128,6 +128,26 @@ static void put_key(struct jf_buf *b, const char *field, const char *val)
 	put_str(b, val);
 }
 
+/* How long the worker may leave a progress-only status change unwritten
+ * (0: write it now): until --status-interval after the flow's last status
+ * write. A flow's first change, and every change of a flow that changes
+ * less often than that, is written at once. */
+static int64_t status_defer_ms(struct jf_sup *s, const char *key)
+{
+	int64_t now = jf_mono_ms(), left;
+	void *v;
+
+	if (s->cfg.status_interval_ms <= 0)
+		return 0;
+	v = jf_hmap_get(&s->status_defer, key);
+	if (!v)
+		return 0;
+	left = s->cfg.status_interval_ms - (now - (int64_t)(uintptr_t)v);
+	if (left <= 0)
+		jf_hmap_del(&s->status_defer, key);
+	return left > 0 ? left : 0;
+}
+
 /* A flow task carries the flow, the templates it may use and the Jobs it
  * owns, as the cache holds them (raw JSON, no re-serialisation). Returns
  * -JF_ENOTFOUND when the flow is no longer cached. */
@@ -148,7 +168,9 @@ static int build_flow_task(struct jf_sup *s, const char *key,
 		return -JF_ENOTFOUND;
 	jf_buf_puts(b, "{\"kind\":\"flow\",");
 	put_key(b, "key", key);
-	jf_buf_printf(b, ",\"now_ms\":%lld,\"flow\":", (long long)jf_now_ms());
+	jf_buf_printf(b, ",\"now_ms\":%lld,\"status_defer_ms\":%lld,\"flow\":",
+		      (long long)jf_now_ms(),
+		      (long long)status_defer_ms(s, key));
 	jf_buf_append(b, raw, len);
 	jf_buf_puts(b, ",\"templates\":{");
 	names = jf_hmap_get(&s->flow_tmpls, key);
@@ -318,6 +340,18 @@ static void record_flow_result(struct jf_sup *s, const char *key,
 	}
 	if (cJSON_IsObject(flow))
 		jf_informer_observe(s->flows, flow);
+	if (cJSON_IsObject(flow)) {
+		/* a status write: the next interval starts now (finished flows
+		 * are not tracked: they rarely change again) */
+		const char *ph = jf_json_str(flow, "status.state.phase", "");
+
+		if (s->cfg.status_interval_ms > 0 && strcmp(ph, "Succeed") &&
+		    strcmp(ph, "Failed"))
+			jf_hmap_put(&s->status_defer, key,
+				    (void *)(uintptr_t)jf_mono_ms(), NULL);
+		else
+			jf_hmap_del(&s->status_defer, key);
+	}
 	if (!changed || !slash)
 		return;
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);

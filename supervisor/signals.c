@@ -86,6 +86,7 @@ static void on_hup(struct jf_sup *s)
 	c->qps = n.qps;
 	c->burst = n.burst;
 	c->max_iterations = n.max_iterations;
+	c->status_interval_ms = n.status_interval_ms;
 	c->grace_period_ms = n.grace_period_ms;
 	c->task_timeout_ms = n.task_timeout_ms;
 	c->min_workers = n.min_workers;

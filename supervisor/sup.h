@@ -67,6 +67,10 @@ struct jf_sup {
 	struct jf_hmap tmpl_flows;
 	/* "ns/flow" -> cJSON array of the template names it uses */
 	struct jf_hmap flow_tmpls;
+	/* "ns/flow" -> monotonic ms (as a pointer) of the flow's last status
+	 * write, kept for --status-interval while the flow is active: a
+	 * progress-only change within the interval waits for its end */
+	struct jf_hmap status_defer;
 
 	char *worker_args[JF_SUP_MAX_WORKER_ARGS];
 	char worker_path[4096];

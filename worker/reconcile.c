@@ -35,6 +35,8 @@ struct flow_run {
 	cJSON *result;   /* the RESULT body being built (borrowed) */
 	cJSON *created;  /* result.created (borrowed) */
 	bool reread;     /* the flow was re-read after a conflict */
+	int64_t defer_ms; /* a progress-only status may wait this long */
+	bool deferred;    /* and it did */
 };
 
 static bool owned_by(const cJSON *obj, const char *uid)
@@ -277,6 +279,62 @@ static int write_status(struct flow_run *r, const struct jf_plan *plan)
 	return err;
 }
 
+static bool has_key(const cJSON *n, const char *key, int depth)
+{
+	const cJSON *c;
+
+	if (depth > 64)
+		return true; /* be safe: do not defer */
+	cJSON_ArrayForEach(c, n)
+	{
+		if (c->string && strcmp(c->string, key) == 0)
+			return true;
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) &&
+		    has_key(c, key, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* Status coalescing (--status-interval): a status change may be left
+ * unwritten for a while (the supervisor requeues the flow so it is written
+ * by then) only when it records progress the Jobs themselves still show:
+ * the flow phase stays Pending/Running (or goes Pending -> Running), no
+ * step failed, backs off or was omitted, no retry bookkeeping, nothing to
+ * delete or terminate, and no Job may vanish by TTL before the write
+ * (no ttlSecondsAfterFinished in the flow or its templates). Phase
+ * changes to Succeed/Failed and every failure are written at once. */
+static bool may_defer(const struct flow_run *r, const struct jf_plan *p,
+		      const char *old_phase, const cJSON *templates)
+{
+	const cJSON *x;
+
+	if (r->defer_ms <= 0 || !p->status_patch || !p->phase)
+		return false;
+	if (strcmp(p->phase, "Pending") && strcmp(p->phase, "Running"))
+		return false;
+	if (strcmp(old_phase, p->phase) &&
+	    !(strcmp(old_phase, "Pending") == 0 &&
+	      strcmp(p->phase, "Running") == 0))
+		return false;
+	if (cJSON_GetArraySize(p->deletes) ||
+	    cJSON_GetArraySize(p->terminates) ||
+	    jf_json_at(p->status_patch, "status.retry") ||
+	    jf_json_at(p->status, "failedJobs"))
+		return false;
+	cJSON_ArrayForEach(x, jf_json_at(p->status, "stepStatuses"))
+	{
+		const char *ph = jf_json_str(x, "phase", "");
+
+		if (!strcmp(ph, "Failed") || !strcmp(ph, "Backoff") ||
+		    !strcmp(ph, "Omitted") || jf_json_at(x, "lastFailure"))
+			return false;
+	}
+	return !has_key(jf_json_at(r->flow, "spec"), "ttlSecondsAfterFinished",
+			0) &&
+	       !has_key(templates, "ttlSecondsAfterFinished", 0);
+}
+
 /* One pass: plan, then act. Returns 0 when done, 1 to plan again. */
 static int run_pass(struct flow_run *r, const cJSON *templates)
 {
@@ -324,7 +382,10 @@ static int run_pass(struct flow_run *r, const cJSON *templates)
 		if (err)
 			goto out;
 	}
-	if (plan.status_patch) {
+	r->deferred = false;
+	if (plan.status_patch && may_defer(r, &plan, old_phase, templates)) {
+		r->deferred = true;
+	} else if (plan.status_patch) {
 		err = write_status(r, &plan);
 		if (err)
 			goto out;
@@ -333,6 +394,13 @@ static int run_pass(struct flow_run *r, const cJSON *templates)
 	}
 	cJSON_ArrayForEach(it, plan.events)
 		post_event(r, it);
+	if (r->deferred) {
+		/* the supervisor requeues the flow in time to write it */
+		jf_json_set_bool(r->result, "status_deferred", true);
+		if (plan.requeue_after_ms < 0 ||
+		    plan.requeue_after_ms > r->defer_ms)
+			plan.requeue_after_ms = r->defer_ms;
+	}
 	jf_json_set_int(r->result, "requeue_after_ms", plan.requeue_after_ms);
 	if (plan.phase)
 		jf_json_set_str(r->result, "phase", plan.phase);
@@ -357,6 +425,7 @@ int jf_worker_reconcile_flow(struct jf_worker *w, const cJSON *task,
 	r.foreign = cJSON_CreateObject();
 	r.rejected = cJSON_CreateObject();
 	r.created = cJSON_AddArrayToObject(result, "created");
+	r.defer_ms = jf_json_int(task, "status_defer_ms", 0);
 	if (!r.flow || !cJSON_IsArray(r.jobs) || !r.foreign || !r.rejected ||
 	    !r.created) {
 		err = -JF_EPROTO;
