@@ -325,9 +325,27 @@ static bool may_defer(const struct flow_run *r, const struct jf_plan *p,
 	cJSON_ArrayForEach(x, jf_json_at(p->status, "stepStatuses"))
 	{
 		const char *ph = jf_json_str(x, "phase", "");
+		const cJSON *o = NULL, *y;
 
 		if (!strcmp(ph, "Failed") || !strcmp(ph, "Backoff") ||
 		    !strcmp(ph, "Omitted") || jf_json_at(x, "lastFailure"))
+			return false;
+		cJSON_ArrayForEach(y, jf_json_at(r->flow, "status.stepStatuses"))
+		{
+			if (!strcmp(jf_json_str(y, "name", ""),
+				    jf_json_str(x, "name", "")))
+				o = y;
+		}
+		/* decisions only the status remembers are written at once: a
+		 * switch case, a skip, a manual retry's first attempt */
+		if (jf_json_int(x, "selectedCase", -1) !=
+			    jf_json_int(o, "selectedCase", -1) ||
+		    (!strcmp(ph, "Skipped") &&
+		     strcmp(jf_json_str(o, "phase", ""), "Skipped")) ||
+		    jf_json_int(x, "iterations.skipped", 0) !=
+			    jf_json_int(o, "iterations.skipped", 0) ||
+		    jf_json_int(x, "firstAttempt", 0) !=
+			    jf_json_int(o, "firstAttempt", 0))
 			return false;
 	}
 	return !has_key(jf_json_at(r->flow, "spec"), "ttlSecondsAfterFinished",
