@@ -334,7 +334,8 @@ int main(int argc, char **argv)
 		if (err)
 			fprintf(stderr, "jobflowd: %s\n", e.msg);
 		jf_config_release(&s->cfg);
-		return err ? 1 : 0;
+		/* an unknown signal name is a usage error, like a bad flag */
+		return err == -EINVAL ? 2 : err ? 1 : 0;
 	}
 	if (s->cfg.log_file && jf_log_open(s->cfg.log_file)) {
 		fprintf(stderr, "jobflowd: cannot open log file '%s'\n",

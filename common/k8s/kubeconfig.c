@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jf_json.h"
 #include "jf_log.h"
@@ -187,6 +188,12 @@ static int kc_user(const struct kc *k, const cJSON *user, const char *where,
 		return -ENOMEM;
 	if (file && *file) {
 		err = kc_path(k, file, path, sizeof(path));
+		/* read at once like the other files (client-go fails the
+		 * load too); the client re-reads it every minute */
+		if (!err && access(path, R_OK) != 0)
+			return jf_errf(k->e, -JF_ECONFIG,
+				       "%s: %s.tokenFile: cannot read '%s': %s",
+				       k->name, where, path, strerror(errno));
 		if (!err)
 			err = kc_dup(&c->token_file, path);
 		if (err)
