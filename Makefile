@@ -140,7 +140,7 @@ deps:
 # Every test: unit suites (Check), then the integration, kubectl and e2e
 # suites, which start kubesim and jobflowd as real processes.
 test: deps
-	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) all $(UNIT_BINS) $(BENCH_BINS)
 	BUILD=$(BUILD) scripts/run-tests.sh --all $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
@@ -188,8 +188,8 @@ bench-quick: deps
 	$(MAKE) all $(BENCH_BINS)
 	BUILD=$(BUILD) scripts/bench/run.sh --quick
 chaos: deps
-	$(MAKE) all
-	scripts/chaos.sh
+	$(MAKE) all $(BENCH_BINS)
+	BUILD=$(BUILD) scripts/chaos.sh
 
 # --- style --------------------------------------------------------------------
 
