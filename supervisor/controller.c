@@ -253,11 +253,43 @@ static void template_transform(cJSON *obj, void *arg)
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 }
 
-/* Jobs are cached without their spec: the engine reads only metadata and
- * status of existing Jobs, and specs are most of a Job's size. */
+/* Jobs are cached without most of their spec: the engine reads the
+ * metadata and status of existing Jobs, and of the spec only each task's
+ * name and replicas (dependsOn.probe counts a task's pods against its
+ * replicas). Pod templates are most of a Job's size. */
 static void job_transform(cJSON *obj, void *arg)
 {
+	cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	cJSON *tasks = cJSON_GetObjectItemCaseSensitive(spec, "tasks");
+	cJSON *keep = NULL, *t;
+
+	if (cJSON_IsArray(tasks)) {
+		keep = cJSON_CreateArray();
+		cJSON_ArrayForEach(t, tasks)
+		{
+			cJSON *k = cJSON_CreateObject();
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, "name");
+			const cJSON *r =
+				cJSON_GetObjectItemCaseSensitive(t, "replicas");
+
+			if (!k)
+				break;
+			if (cJSON_IsString(n))
+				cJSON_AddStringToObject(k, "name", n->valuestring);
+			if (cJSON_IsNumber(r))
+				cJSON_AddNumberToObject(k, "replicas",
+							r->valuedouble);
+			cJSON_AddItemToArray(keep, k);
+		}
+	}
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "spec");
+	if (keep) {
+		spec = cJSON_AddObjectToObject(obj, "spec");
+		if (spec)
+			cJSON_AddItemToObject(spec, "tasks", keep);
+		else
+			cJSON_Delete(keep);
+	}
 }
 
 static int index_label(const cJSON *obj, const char **vals, int max,

@@ -450,6 +450,58 @@ START_TEST(test_all_done_cleanup_after_failure)
 }
 END_TEST
 
+/* dependsOn.probe: b starts while its target a is still Running, once
+ * a's task "main" has its pod Running (the supervisor's Job cache must keep
+ * each task's name and replicas for that). */
+START_TEST(test_probe_starts_the_dependent_while_the_target_runs)
+{
+	static const char yaml[] =
+		"apiVersion: flow.volcano.sh/v1alpha1\n"
+		"kind: JobTemplate\n"
+		"metadata: {name: slow}\n"
+		"spec:\n"
+		"  tasks:\n"
+		"    - name: main\n"
+		"      replicas: 1\n"
+		"      template:\n"
+		"        metadata: {annotations: {kubesim.volcano.sh/duration: 3s}}\n"
+		"        spec:\n"
+		"          restartPolicy: Never\n"
+		"          containers: [{name: main, image: busybox}]\n"
+		"---\n"
+		"apiVersion: flow.volcano.sh/v1alpha1\n"
+		"kind: JobFlow\n"
+		"metadata: {name: probed}\n"
+		"spec:\n"
+		"  flows:\n"
+		"    - {name: a, jobTemplate: slow}\n"
+		"    - name: b\n"
+		"      jobTemplate: slow\n"
+		"      dependsOn:\n"
+		"        targets: [a]\n"
+		"        probe: {taskStatusList: [{taskName: main, phase: Running}]}\n";
+	cJSON *tl = NULL;
+	int64_t a_done, b_created;
+
+	ck_assert_int_eq(jf_e2e_apply_yaml(&x, yaml, "default"), 0);
+	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "probed", "Succeed",
+					   30000),
+			 0);
+	ck_assert_int_eq(jf_test_req(&x.kube, "GET",
+				     "/kubesim/timeline?resource=jobs", NULL,
+				     NULL, &tl),
+			 200);
+	a_done = timeline(tl, "probed-a", "Completed");
+	b_created = timeline(tl, "probed-b", NULL);
+	ck_assert_msg(a_done > 0 && b_created > 0, "timeline incomplete");
+	ck_assert_msg(b_created < a_done,
+		      "b was created %lld ms after a completed: the probe did "
+		      "not fire while a was running",
+		      (long long)(b_created - a_done));
+	cJSON_Delete(tl);
+}
+END_TEST
+
 START_TEST(test_invalid_flow_gets_condition_and_event)
 {
 	const cJSON *c, *ev;
@@ -559,6 +611,7 @@ int main(void)
 	tcase_add_test(tc, test_when_and_switch);
 	tcase_add_test(tc, test_for_each_with_parallelism);
 	tcase_add_test(tc, test_all_done_cleanup_after_failure);
+	tcase_add_test(tc, test_probe_starts_the_dependent_while_the_target_runs);
 	tcase_add_test(tc, test_invalid_flow_gets_condition_and_event);
 	tcase_add_test(tc, test_template_created_later_unblocks_the_flow);
 	suite_add_tcase(s, tc);
