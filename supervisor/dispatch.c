@@ -354,6 +354,14 @@ static void record_flow_result(struct jf_sup *s, const char *key,
 	}
 	if (!changed || !slash)
 		return;
+	/* jobRetainPolicy delete: the Jobs go once Succeed is observed. The
+	 * watch event of that status write is dropped when this result has
+	 * already put the flow into the cache (same resourceVersion), so the
+	 * flow is queued again here (chaos found flows whose Jobs stayed
+	 * until the periodic resync) */
+	if (!strcmp(changed, "Succeed") && cJSON_IsObject(flow) &&
+	    !strcmp(jf_json_str(flow, "spec.jobRetainPolicy", ""), "delete"))
+		jf_queue_add(&s->queue, key);
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
 	jf_metrics_label(labels, sizeof(labels), "jobflow_namespace", ns);
 	if (strcmp(changed, "Succeed") == 0)

@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import http.client
 
@@ -315,8 +316,25 @@ def main():
         want = {flow_obj(i)["metadata"]["name"]: ORDER[i % len(ORDER)]
                 for i in range(a.flows)}
         done = 0
-        next_kill = time.time()
         next_poll = time.time()
+        shared = {"leader": None, "stop": False}
+
+        def killer():
+            # a random worker of the current leader, every 200 ms
+            while not shared["stop"]:
+                t = time.time()
+                lsup = shared["leader"]
+                if lsup is not None and lsup.alive():
+                    ws = children(lsup.p.pid)
+                    if ws:
+                        try:
+                            os.kill(rnd.choice(ws), signal.SIGKILL)
+                            fig["worker_kills"] += 1
+                        except OSError:
+                            pass
+                time.sleep(max(0.0, 0.2 - (time.time() - t)))
+        kt = threading.Thread(target=killer, daemon=True)
+        kt.start()
         kills_left = [0.3, 0.6]
         expired = False
         deadline = time.time() + a.timeout
@@ -325,19 +343,11 @@ def main():
             now = time.time()
             lead = leader(env)
             lsup = [s for s in sups if s.ident == lead and s.alive()]
-            if now >= next_kill:
-                next_kill = now + 0.2
-                if lsup:
-                    ws = children(lsup[0].p.pid)
-                    if ws:
-                        try:
-                            os.kill(rnd.choice(ws), signal.SIGKILL)
-                            fig["worker_kills"] += 1
-                        except OSError:
-                            pass
+            shared["leader"] = lsup[0] if lsup else None
             if kills_left and done >= kills_left[0] * a.flows and lsup:
                 kills_left.pop(0)
                 victim = lsup[0]
+                shared["leader"] = None
                 tk = time.time()
                 os.kill(victim.p.pid, signal.SIGKILL)
                 victim.p.wait()
@@ -374,6 +384,8 @@ def main():
                     if done == a.flows and not kills_left:
                         break
             time.sleep(0.05)
+        shared["stop"] = True
+        kt.join()
         t_done = time.time()
         fig["run_s"] = round(t_done - t_applied, 1)
         env.kube.post("/kubesim/faults", {"reset": True})
