@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "jf_engine.h"
 #include "jf_json.h"
 #include "jf_k8s.h"
@@ -52,19 +54,16 @@ static bool owned_by(const cJSON *obj, const char *uid)
 	return false;
 }
 
-/* Creates one planned Job. Returns 0 when it exists now (created, or ours
- * already), 1 when the plan must be redone (foreign owner, rejected), or
- * a negative error that fails the task (the supervisor retries it). */
-static int create_job(struct flow_run *r, const cJSON *job)
+/* What the API server said to one planned Job's create. Returns 0 when
+ * it exists now (created, or ours already), 1 when the plan must be redone
+ * (foreign owner, rejected), or a negative error that fails the task (the
+ * supervisor retries it). got (taken) is the created Job. */
+static int create_result(struct flow_run *r, const cJSON *job, int err,
+			 cJSON *got, const struct jf_errmsg *ce)
 {
 	const char *name = jf_json_str(job, "metadata.name", "");
 	struct jf_errmsg e = {{0}};
-	cJSON *got = NULL;
-	int err;
 
-	jf_worker_heartbeat(r->w, NULL);
-	err = jf_k8s_create(r->w->client, &jf_k8s_res_jobs, r->ns, job, &got,
-			    &e);
 	if (!err) {
 		jf_logk(JF_LOG_INFO,
 			JF_FIELDS({"flow", r->name}, {"job", name}),
@@ -73,6 +72,8 @@ static int create_job(struct flow_run *r, const cJSON *job)
 		cJSON_AddItemToArray(r->created, got);
 		return 0;
 	}
+	cJSON_Delete(got);
+	got = NULL;
 	if (err == -JF_EEXIST) {
 		/* ours (the cache lagged), or someone else's: never adopt */
 		err = jf_k8s_get(r->w->client, &jf_k8s_res_jobs, r->ns, name,
@@ -100,14 +101,99 @@ static int create_job(struct flow_run *r, const cJSON *job)
 	if (err == -JF_EINVALID || err == -JF_EHTTP) {
 		/* the server refuses this Job as it is: the step fails (or
 		 * retries under policy Always), nothing to gain by retrying */
-		jf_json_set_str(r->rejected, name, jf_errmsg_or(&e, err));
+		jf_json_set_str(r->rejected, name, jf_errmsg_or(ce, err));
 		return 1;
 	}
 	jf_logk(JF_LOG_WARN,
 		JF_FIELDS({"flow", r->name}, {"job", name},
-			  {"err", jf_errmsg_or(&e, err)}),
+			  {"err", jf_errmsg_or(ce, err)}),
 		"cannot create job");
 	return err;
+}
+
+/* One create in flight. */
+struct pending_create {
+	const cJSON *job;
+	bool done;
+	int err;
+	cJSON *got;
+	struct jf_errmsg msg;
+};
+
+static void create_done(struct jf_k8s_response *resp, void *arg)
+{
+	struct pending_create *p = arg;
+
+	p->done = true;
+	p->err = resp->err;
+	p->msg = resp->msg;
+	if (!resp->err) {
+		p->got = resp->body;
+		resp->body = NULL;
+	}
+}
+
+/* Creates the plan's Jobs concurrently (a forEach step plans many at once;
+ * each create is independent and idempotent), then handles each answer in
+ * the plan's order. Returns as create_result() does, for the worst one. */
+static int create_jobs(struct flow_run *r, const cJSON *creates)
+{
+	int n = cJSON_GetArraySize(creates), i = 0, left = 0, again = 0;
+	struct pending_create *p;
+	const cJSON *it;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	p = calloc((size_t)n, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	cJSON_ArrayForEach(it, creates)
+	{
+		struct jf_k8s_req q = {0};
+		char *body = jf_json_print(it);
+
+		p[i].job = it;
+		q.verb = JF_K8S_CREATE;
+		q.res = &jf_k8s_res_jobs;
+		q.ns = r->ns;
+		q.body = body;
+		q.max_retries = -1;
+		if (!body || jf_k8s_submit(r->w->client, &q, create_done, &p[i],
+					   NULL)) {
+			p[i].done = true;
+			p[i].err = body ? -EINVAL : -ENOMEM;
+		} else {
+			left++;
+		}
+		free(body);
+		i++;
+	}
+	jf_worker_heartbeat(r->w, NULL);
+	while (left > 0) {
+		if (event_base_loop(jf_k8s_client_base(r->w->client),
+				    EVLOOP_ONCE) < 0)
+			break;
+		left = 0;
+		for (i = 0; i < n; i++)
+			left += !p[i].done;
+		jf_worker_heartbeat(r->w, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		if (!p[i].done) {
+			err = err ? err : -EIO;
+			continue;
+		}
+		rc = create_result(r, p[i].job, p[i].err, p[i].got, &p[i].msg);
+		p[i].got = NULL;
+		if (rc < 0 && !err)
+			err = rc;
+		again |= rc > 0;
+	}
+	free(p);
+	return err ? err : again;
 }
 
 static int delete_job(struct flow_run *r, const cJSON *d)
@@ -176,6 +262,10 @@ static int terminate_job(struct flow_run *r, const cJSON *t)
 	return err;
 }
 
+static void event_done(struct jf_k8s_response *resp, void *arg)
+{
+}
+
 /* Events are best effort and deduplicated by a name derived from what
  * they say, so a re-planned reconcile does not repeat them. */
 static void post_event(struct flow_run *r, const cJSON *ev)
@@ -215,8 +305,23 @@ static void post_event(struct flow_run *r, const cJSON *ev)
 	cJSON_AddNumberToObject(o, "count", 1);
 	cJSON_AddStringToObject(o, "reportingComponent", "jobflowd");
 	cJSON_AddStringToObject(o, "reportingInstance", host);
-	jf_worker_heartbeat(r->w, NULL);
-	jf_k8s_create(r->w->client, &jf_k8s_res_events, r->ns, o, NULL, NULL);
+	{
+		/* asynchronous and best effort: no retries; it completes
+		 * while the worker waits for its next request or after the
+		 * RESULT is sent (jf_worker_drain) */
+		struct jf_k8s_req q = {0};
+		char *body = jf_json_print(o);
+
+		q.verb = JF_K8S_CREATE;
+		q.res = &jf_k8s_res_events;
+		q.ns = r->ns;
+		q.body = body;
+		q.max_retries = 0;
+		q.timeout_ms = 5000;
+		if (body)
+			jf_k8s_submit(r->w->client, &q, event_done, NULL, NULL);
+		free(body);
+	}
 	cJSON_Delete(o);
 }
 
@@ -377,13 +482,10 @@ static int run_pass(struct flow_run *r, const cJSON *templates)
 		jf_json_set_str(r->result, "error", jf_errmsg_or(&e, err));
 		return err;
 	}
-	cJSON_ArrayForEach(it, plan.creates)
-	{
-		err = create_job(r, it);
-		if (err < 0)
-			goto out;
-		again |= err;
-	}
+	err = create_jobs(r, plan.creates);
+	if (err < 0)
+		goto out;
+	again = err;
 	if (again) {
 		err = 1;
 		goto out;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "jf_json.h"
 #include "jf_log.h"
 #include "jf_time.h"
@@ -72,6 +74,20 @@ void jf_worker_heartbeat(struct jf_worker *w, const char *busy_key)
 	cJSON_Delete(b);
 }
 
+/* Finishes the asynchronous requests a task left (Events, 5 s cap each),
+ * after its RESULT is on its way. */
+void jf_worker_drain(struct jf_worker *w)
+{
+	if (!w->client)
+		return;
+	while (jf_k8s_client_inflight(w->client) > 0) {
+		if (event_base_loop(jf_k8s_client_base(w->client),
+				    EVLOOP_ONCE) < 0)
+			break;
+	}
+
+}
+
 struct api_delta {
 	cJSON *seen;
 	cJSON *out;
@@ -128,5 +144,6 @@ int jf_worker_handle_task(struct jf_worker *w, uint32_t seq,
 		"task done in %lld ms", (long long)(jf_mono_ms() - t0));
 	err = jf_ipc_send_json(&w->sock, JF_IPC_RESULT, seq, r, 30000);
 	cJSON_Delete(r);
+	jf_worker_drain(w);
 	return err;
 }

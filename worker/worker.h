@@ -43,6 +43,9 @@ int jf_worker_handle_task(struct jf_worker *w, uint32_t seq,
  * long task is not mistaken for a stuck one. */
 void jf_worker_heartbeat(struct jf_worker *w, const char *busy_key);
 
+/* Runs the client until the requests a task left in flight (Events) end. */
+void jf_worker_drain(struct jf_worker *w);
+
 /* reconcile.c: the two task kinds. They fill result (borrowed) and
  * return 0 or an error (also described in result.error). */
 int jf_worker_reconcile_flow(struct jf_worker *w, const cJSON *task,

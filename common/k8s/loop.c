@@ -126,6 +126,11 @@ int k8s_loop_init(struct jf_k8s_client *c)
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	/* keep idle connections for the next burst: curl's default cache is
+	 * 4 x the transfers in progress, so after a burst of concurrent
+	 * requests it would close them and the next burst would pay a TLS
+	 * handshake per connection (on both sides) */
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 16L);
 	return 0;
 }
 
