@@ -284,6 +284,9 @@ def main():
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
+    # TERM/INT: stop everything this run started (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(1))
     rnd = random.Random(a.seed)
     for p in ("kubesim", "jobflowd", "jobflow-worker"):
         if not os.access(os.path.join(BIN, p), os.X_OK):
@@ -448,6 +451,8 @@ def main():
                             fig["leader_kills"])
     except Exception as e:  # noqa: BLE001
         failures.append("error: %s" % e)
+    except SystemExit:
+        failures.append("interrupted")
     finally:
         fig["wall_s"] = round(time.time() - t0, 1)
         if failures:
