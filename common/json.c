@@ -352,9 +352,88 @@ cJSON *jf_json_dup(const cJSON *n)
 	return n ? cJSON_Duplicate(n, 1) : NULL;
 }
 
+/* Member lookup for objects with many keys: cJSON's is a linear scan, so
+ * comparing or diffing two objects of n members was O(n^2) (a flow's
+ * status.conditions has one member per Job). A sorted index makes it
+ * O(n log n); duplicate keys resolve to the first, as cJSON's lookup. */
+#define KIDX_MIN 16
+
+struct kent {
+	const char *k;
+	const cJSON *n;
+	int pos;
+};
+
+struct kidx {
+	const cJSON *obj;  /* small objects: plain cJSON lookup */
+	struct kent *v;
+	int n;
+};
+
+static int kent_cmp(const void *a, const void *b)
+{
+	const struct kent *x = a, *y = b;
+	int c = strcmp(x->k, y->k);
+
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Returns 0, or -ENOMEM (then lookups fall back to the linear scan). */
+static int kidx_init(struct kidx *x, const cJSON *obj)
+{
+	const cJSON *c;
+	int n = cJSON_GetArraySize(obj), i = 0;
+
+	x->obj = obj;
+	x->v = NULL;
+	x->n = 0;
+	if (n < KIDX_MIN)
+		return 0;
+	x->v = malloc((size_t)n * sizeof(*x->v));
+	if (!x->v)
+		return -ENOMEM;
+	cJSON_ArrayForEach(c, obj)
+	{
+		x->v[i].k = c->string ? c->string : "";
+		x->v[i].n = c;
+		x->v[i].pos = i;
+		i++;
+	}
+	x->n = i;
+	qsort(x->v, (size_t)x->n, sizeof(*x->v), kent_cmp);
+	return 0;
+}
+
+static const cJSON *kidx_get(const struct kidx *x, const char *key)
+{
+	int lo = 0, hi = x->n;
+
+	if (!x->v)
+		return cJSON_GetObjectItemCaseSensitive(x->obj, key);
+	if (!key)
+		key = "";
+	while (lo < hi) { /* first entry >= key */
+		int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(x->v[mid].k, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->n && strcmp(x->v[lo].k, key) == 0 ? x->v[lo].n : NULL;
+}
+
+static void kidx_release(struct kidx *x)
+{
+	free(x->v);
+	x->v = NULL;
+}
+
 bool jf_json_equal(const cJSON *a, const cJSON *b)
 {
 	const cJSON *x;
+	struct kidx bi;
+	bool eq = true;
 
 	if (!a || !b)
 		return a == b;
@@ -379,15 +458,18 @@ bool jf_json_equal(const cJSON *a, const cJSON *b)
 	case cJSON_Object:
 		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
 			return false;
+		kidx_init(&bi, b);
 		cJSON_ArrayForEach(x, a)
 		{
-			const cJSON *y = cJSON_GetObjectItemCaseSensitive(
-				b, x->string);
+			const cJSON *y = kidx_get(&bi, x->string);
 
-			if (!y || !jf_json_equal(x, y))
-				return false;
+			if (!y || !jf_json_equal(x, y)) {
+				eq = false;
+				break;
+			}
 		}
-		return true;
+		kidx_release(&bi);
+		return eq;
 	default:
 		return false;
 	}
@@ -622,6 +704,7 @@ void jf_json_path_index(char *buf, size_t cap, int index)
 
 cJSON *jf_json_merge_diff(const cJSON *a, const cJSON *b)
 {
+	struct kidx ai, bi;
 	cJSON *patch;
 	const cJSON *x;
 
@@ -632,15 +715,17 @@ cJSON *jf_json_merge_diff(const cJSON *a, const cJSON *b)
 	patch = cJSON_CreateObject();
 	if (!patch)
 		return NULL;
+	kidx_init(&ai, a);
+	kidx_init(&bi, b);
 	cJSON_ArrayForEach(x, a)
 	{
-		if (!cJSON_GetObjectItemCaseSensitive(b, x->string))
+		if (!kidx_get(&bi, x->string))
 			cJSON_AddItemToObject(patch, x->string,
 					      cJSON_CreateNull());
 	}
 	cJSON_ArrayForEach(x, b)
 	{
-		const cJSON *old = cJSON_GetObjectItemCaseSensitive(a, x->string);
+		const cJSON *old = kidx_get(&ai, x->string);
 		cJSON *d;
 
 		if (!old) {
@@ -651,6 +736,8 @@ cJSON *jf_json_merge_diff(const cJSON *a, const cJSON *b)
 		if (d)
 			cJSON_AddItemToObject(patch, x->string, d);
 	}
+	kidx_release(&ai);
+	kidx_release(&bi);
 	return patch;
 }
 

@@ -1,5 +1,6 @@
 /* check_json.c - Check suite for common/json.c and common/buf.c. */
 #include <check.h>
+#include <stdio.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,39 @@ START_TEST(test_buf_is_capped)
 }
 END_TEST
 
+/* Objects past the sorted-index threshold: order does not matter, one
+ * changed, missing or extra member is found. */
+START_TEST(test_large_objects_compare_and_diff)
+{
+	cJSON *a = cJSON_CreateObject(), *b = cJSON_CreateObject(), *d;
+	char k[32];
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(k, sizeof(k), "k%03d", i);
+		cJSON_AddNumberToObject(a, k, i);
+		snprintf(k, sizeof(k), "k%03d", 199 - i);
+		cJSON_AddNumberToObject(b, k, 199 - i);
+	}
+	ck_assert(jf_json_equal(a, b));
+	ck_assert_ptr_null(jf_json_merge_diff(a, b));
+	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(b, "k150"), -1);
+	ck_assert(!jf_json_equal(a, b));
+	d = jf_json_merge_diff(a, b);
+	ck_assert_int_eq(cJSON_GetArraySize(d), 1);
+	ck_assert_int_eq(jf_json_int(d, "k150", 0), -1);
+	cJSON_Delete(d);
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "k007");
+	cJSON_AddNumberToObject(b, "zzz", 1);
+	d = jf_json_merge_diff(a, b);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(d, "k007")));
+	ck_assert_int_eq(jf_json_int(d, "zzz", 0), 1);
+	ck_assert_int_eq(cJSON_GetArraySize(d), 3);
+	cJSON_Delete(d);
+	cJSON_Delete(b);
+	cJSON_Delete(a);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -203,6 +237,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_merge_diff_roundtrip);
 	tcase_add_test(tc, test_set_replaces_and_paths_escape);
 	tcase_add_test(tc, test_buf_is_capped);
+	tcase_add_test(tc, test_large_objects_compare_and_diff);
 	suite_add_tcase(s, tc);
 	return s;
 }
