@@ -365,7 +365,7 @@ struct kent {
 };
 
 struct kidx {
-	const cJSON *obj;  /* small objects: plain cJSON lookup */
+	const cJSON *obj; /* small objects: plain cJSON lookup */
 	struct kent *v;
 	int n;
 };
@@ -392,8 +392,7 @@ static int kidx_init(struct kidx *x, const cJSON *obj)
 	x->v = malloc((size_t)n * sizeof(*x->v));
 	if (!x->v)
 		return -ENOMEM;
-	cJSON_ArrayForEach(c, obj)
-	{
+	cJSON_ArrayForEach (c, obj) {
 		x->v[i].k = c->string ? c->string : "";
 		x->v[i].n = c;
 		x->v[i].pos = i;

@@ -184,9 +184,9 @@ static void template_changed(struct jf_sup *s, const cJSON *obj, bool status)
 	while (set && jf_hmap_next(set, &pos, &fkey, &val))
 		jf_sup_enqueue(s, fkey);
 	if (status)
-		enqueue_template_key(s, jf_json_str(obj, "metadata.namespace", ""),
-				     jf_json_str(obj, "metadata.name", ""),
-				     false);
+		enqueue_template_key(
+			s, jf_json_str(obj, "metadata.namespace", ""),
+			jf_json_str(obj, "metadata.name", ""), false);
 }
 
 static void template_add(const cJSON *obj, void *arg)
@@ -265,17 +265,18 @@ static void job_transform(cJSON *obj, void *arg)
 
 	if (cJSON_IsArray(tasks)) {
 		keep = cJSON_CreateArray();
-		cJSON_ArrayForEach(t, tasks)
-		{
+		cJSON_ArrayForEach (t, tasks) {
 			cJSON *k = cJSON_CreateObject();
-			const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, "name");
+			const cJSON *n =
+				cJSON_GetObjectItemCaseSensitive(t, "name");
 			const cJSON *r =
 				cJSON_GetObjectItemCaseSensitive(t, "replicas");
 
 			if (!k)
 				break;
 			if (cJSON_IsString(n))
-				cJSON_AddStringToObject(k, "name", n->valuestring);
+				cJSON_AddStringToObject(k, "name",
+							n->valuestring);
 			if (cJSON_IsNumber(r))
 				cJSON_AddNumberToObject(k, "replicas",
 							r->valuedouble);

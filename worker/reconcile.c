@@ -38,7 +38,7 @@ struct flow_run {
 	cJSON *created;  /* result.created (borrowed) */
 	bool reread;     /* the flow was re-read after a conflict */
 	int64_t defer_ms; /* a progress-only status may wait this long */
-	bool deferred;    /* and it did */
+	bool deferred;	  /* and it did */
 };
 
 static bool owned_by(const cJSON *obj, const char *uid)
@@ -148,8 +148,7 @@ static int create_jobs(struct flow_run *r, const cJSON *creates)
 	p = calloc((size_t)n, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	cJSON_ArrayForEach(it, creates)
-	{
+	cJSON_ArrayForEach (it, creates) {
 		struct jf_k8s_req q = {0};
 		char *body = jf_json_print(it);
 
@@ -159,8 +158,8 @@ static int create_jobs(struct flow_run *r, const cJSON *creates)
 		q.ns = r->ns;
 		q.body = body;
 		q.max_retries = -1;
-		if (!body || jf_k8s_submit(r->w->client, &q, create_done, &p[i],
-					   NULL)) {
+		if (!body ||
+		    jf_k8s_submit(r->w->client, &q, create_done, &p[i], NULL)) {
 			p[i].done = true;
 			p[i].err = body ? -EINVAL : -ENOMEM;
 		} else {
@@ -390,8 +389,7 @@ static bool has_key(const cJSON *n, const char *key, int depth)
 
 	if (depth > 64)
 		return true; /* be safe: do not defer */
-	cJSON_ArrayForEach(c, n)
-	{
+	cJSON_ArrayForEach (c, n) {
 		if (c->string && strcmp(c->string, key) == 0)
 			return true;
 		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) &&
@@ -427,16 +425,15 @@ static bool may_defer(const struct flow_run *r, const struct jf_plan *p,
 	    jf_json_at(p->status_patch, "status.retry") ||
 	    jf_json_at(p->status, "failedJobs"))
 		return false;
-	cJSON_ArrayForEach(x, jf_json_at(p->status, "stepStatuses"))
-	{
+	cJSON_ArrayForEach (x, jf_json_at(p->status, "stepStatuses")) {
 		const char *ph = jf_json_str(x, "phase", "");
 		const cJSON *o = NULL, *y;
 
 		if (!strcmp(ph, "Failed") || !strcmp(ph, "Backoff") ||
 		    !strcmp(ph, "Omitted") || jf_json_at(x, "lastFailure"))
 			return false;
-		cJSON_ArrayForEach(y, jf_json_at(r->flow, "status.stepStatuses"))
-		{
+		cJSON_ArrayForEach (
+			y, jf_json_at(r->flow, "status.stepStatuses")) {
 			if (!strcmp(jf_json_str(y, "name", ""),
 				    jf_json_str(x, "name", "")))
 				o = y;

@@ -85,7 +85,6 @@ void jf_worker_drain(struct jf_worker *w)
 				    EVLOOP_ONCE) < 0)
 			break;
 	}
-
 }
 
 struct api_delta {

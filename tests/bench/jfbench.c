@@ -37,21 +37,30 @@
 #include "jf_time.h"
 #include "jf_yaml.h"
 
-enum shape { CHAIN3, FOREACH10 };
-enum op_kind { OP_FLOW, OP_JOB, OP_PATCH, OP_TMPL, OP_EVENT };
+enum shape {
+	CHAIN3,
+	FOREACH10
+};
+enum op_kind {
+	OP_FLOW,
+	OP_JOB,
+	OP_PATCH,
+	OP_TMPL,
+	OP_EVENT
+};
 
 struct op {
 	struct op *next;
 	enum op_kind kind;
 	int flow, step, iter; /* step: template index (a b c x) */
-	bool final;           /* OP_PATCH: the Succeed one */
+	bool final;	      /* OP_PATCH: the Succeed one */
 };
 
 struct flowst {
 	char uid[40];
-	unsigned done_mask;  /* Jobs seen Completed */
-	int patches_left;    /* status patches still to issue (bare) */
-	int patches_out;     /* status patches in flight (bare) */
+	unsigned done_mask; /* Jobs seen Completed */
+	int patches_left;   /* status patches still to issue (bare) */
+	int patches_out;    /* status patches in flight (bare) */
 	bool finished;
 };
 
@@ -125,7 +134,8 @@ static char *flow_body(const struct bench *b, int i)
 	if (b->shape == CHAIN3 && b->dur_max > 0) {
 		/* per (flow, step) durations spread uniformly, deterministic */
 		for (int s = 0; s < 3; s++) {
-			uint64_t h = jf_fnv1a(JF_FNV_OFFSET, name, strlen(name));
+			uint64_t h =
+				jf_fnv1a(JF_FNV_OFFSET, name, strlen(name));
 			int d;
 
 			h = jf_fnv1a(h, tmpl_names[s], 1);
@@ -138,18 +148,19 @@ static char *flow_body(const struct bench *b, int i)
 				      "\"annotations\":{\"kubesim.volcano.sh/"
 				      "duration\":\"%dms\"}}}}]}}}",
 				      s ? "," : "[", tmpl_names[s],
-				      s == 1	? ",\"dependsOn\":{\"targets\":"
-						  "[\"a\"]}"
+				      s == 1   ? ",\"dependsOn\":{\"targets\":"
+						 "[\"a\"]}"
 				      : s == 2 ? ",\"dependsOn\":{\"targets\":"
-						  "[\"b\"]}"
-						: "",
+						 "[\"b\"]}"
+					       : "",
 				      d);
 		}
 		jf_buf_puts(&x, "]}}");
 	} else if (b->shape == CHAIN3)
-		jf_buf_puts(&x, "[{\"name\":\"a\"},{\"name\":\"b\",\"dependsOn\":"
-				"{\"targets\":[\"a\"]}},{\"name\":\"c\","
-				"\"dependsOn\":{\"targets\":[\"b\"]}}]}}");
+		jf_buf_puts(&x,
+			    "[{\"name\":\"a\"},{\"name\":\"b\",\"dependsOn\":"
+			    "{\"targets\":[\"a\"]}},{\"name\":\"c\","
+			    "\"dependsOn\":{\"targets\":[\"b\"]}}]}}");
 	else
 		jf_buf_puts(&x, "[{\"name\":\"x\",\"forEach\":{\"range\":"
 				"{\"start\":0,\"end\":10}}}]}}");
@@ -178,7 +189,8 @@ static char *job_body(struct bench *b, int i, int step, int iter)
 		      "\"flow.volcano.sh/attempt\":\"0\"",
 		      job, b->ns, b->ns, t, b->ns, name, t);
 	if (iter >= 0)
-		jf_buf_printf(&x, ",\"flow.volcano.sh/iteration\":\"%d\"", iter);
+		jf_buf_printf(&x, ",\"flow.volcano.sh/iteration\":\"%d\"",
+			      iter);
 	jf_buf_printf(&x,
 		      "},\"annotations\":{\"volcano.sh/createdByJobTemplate\":"
 		      "\"%s.%s\",\"volcano.sh/createdByJobFlow\":\"%s.%s\"},"
@@ -223,8 +235,8 @@ static char *tmpl_patch_body(const struct bench *b, int step)
 
 	jf_buf_init(&x, 0);
 	jf_buf_puts(&x, "{\"status\":{\"jobDependsOnList\":[");
-	jf_buf_append(&x, b->tmpl_list[step].data ? b->tmpl_list[step].data
-						  : "",
+	jf_buf_append(&x,
+		      b->tmpl_list[step].data ? b->tmpl_list[step].data : "",
 		      b->tmpl_list[step].len);
 	jf_buf_puts(&x, "]}}");
 	return jf_buf_steal(&x);
@@ -256,8 +268,8 @@ static char *event_body(const struct bench *b, int i, long long seq)
 
 static void pump(struct bench *b);
 
-static void push(struct bench *b, enum op_kind k, int flow, int step,
-		 int iter, bool final)
+static void push(struct bench *b, enum op_kind k, int flow, int step, int iter,
+		 bool final)
 {
 	struct op *o = calloc(1, sizeof(*o));
 
@@ -345,8 +357,8 @@ static void op_done(struct jf_k8s_response *r, void *arg)
 	case OP_FLOW:
 		if (r->err) {
 			b->create_errors++;
-			fprintf(stderr, "jfbench: create flow %d: %s\n", o->flow,
-				r->msg.msg);
+			fprintf(stderr, "jfbench: create flow %d: %s\n",
+				o->flow, r->msg.msg);
 			flow_finished(b, o->flow, false);
 			break;
 		}
@@ -361,7 +373,8 @@ static void op_done(struct jf_k8s_response *r, void *arg)
 	case OP_JOB:
 		if (r->err && r->err != -JF_EEXIST) {
 			b->job_errors++;
-			fprintf(stderr, "jfbench: create job: %s\n", r->msg.msg);
+			fprintf(stderr, "jfbench: create job: %s\n",
+				r->msg.msg);
 			flow_finished(b, o->flow, false);
 			break;
 		}
@@ -480,10 +493,11 @@ static void on_job_event(struct bench *b, const cJSON *obj)
 {
 	const char *ph = jf_json_str(obj, "status.state.phase", "");
 	const cJSON *labels = jf_json_at(obj, "metadata.labels");
-	const char *fl = jf_json_str(
-		labels, "[\"volcano.sh/createdByJobFlow\"]", "");
+	const char *fl =
+		jf_json_str(labels, "[\"volcano.sh/createdByJobFlow\"]", "");
 	const char *dot = strchr(fl, '.');
-	const char *step = jf_json_str(labels, "[\"flow.volcano.sh/step\"]", "");
+	const char *step =
+		jf_json_str(labels, "[\"flow.volcano.sh/step\"]", "");
 	struct flowst *f;
 	int i, bit;
 	unsigned all = (1u << nsteps(b)) - 1;
@@ -661,11 +675,12 @@ static int do_setup(struct bench *b, char **crds, int ncrds)
 		return 0;
 	err = create_raw(b, &jf_k8s_res_namespaces, NULL, body);
 	for (int t = 0; !err && t < 4; t++) {
-		snprintf(body, sizeof(body),
-			 "{\"apiVersion\":\"flow.volcano.sh/v1alpha1\",\"kind\":"
-			 "\"JobTemplate\",\"metadata\":{\"name\":\"%s\","
-			 "\"namespace\":\"%s\"},\"spec\":%s}",
-			 tmpl_names[t], b->ns, template_spec);
+		snprintf(
+			body, sizeof(body),
+			"{\"apiVersion\":\"flow.volcano.sh/v1alpha1\",\"kind\":"
+			"\"JobTemplate\",\"metadata\":{\"name\":\"%s\","
+			"\"namespace\":\"%s\"},\"spec\":%s}",
+			tmpl_names[t], b->ns, template_spec);
 		err = create_raw(b, &jf_k8s_res_jobtemplates, b->ns, body);
 	}
 	return err;
@@ -676,8 +691,8 @@ static int current_rv(struct bench *b)
 	struct jf_k8s_opts o = {.limit = 1};
 	struct jf_errmsg e = {{0}};
 	cJSON *l = NULL;
-	int err = jf_k8s_list(b->c, b->bare ? &jf_k8s_res_jobs
-					    : &jf_k8s_res_jobflows,
+	int err = jf_k8s_list(b->c,
+			      b->bare ? &jf_k8s_res_jobs : &jf_k8s_res_jobflows,
 			      b->ns, &o, &l, &e);
 
 	if (err) {

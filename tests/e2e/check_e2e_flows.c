@@ -484,9 +484,9 @@ START_TEST(test_probe_starts_the_dependent_while_the_target_runs)
 	int64_t a_done, b_created;
 
 	ck_assert_int_eq(jf_e2e_apply_yaml(&x, yaml, "default"), 0);
-	ck_assert_int_eq(jf_e2e_wait_phase(&x, "default", "probed", "Succeed",
-					   30000),
-			 0);
+	ck_assert_int_eq(
+		jf_e2e_wait_phase(&x, "default", "probed", "Succeed", 30000),
+		0);
 	ck_assert_int_eq(jf_test_req(&x.kube, "GET",
 				     "/kubesim/timeline?resource=jobs", NULL,
 				     NULL, &tl),
@@ -611,7 +611,8 @@ int main(void)
 	tcase_add_test(tc, test_when_and_switch);
 	tcase_add_test(tc, test_for_each_with_parallelism);
 	tcase_add_test(tc, test_all_done_cleanup_after_failure);
-	tcase_add_test(tc, test_probe_starts_the_dependent_while_the_target_runs);
+	tcase_add_test(tc,
+		       test_probe_starts_the_dependent_while_the_target_runs);
 	tcase_add_test(tc, test_invalid_flow_gets_condition_and_event);
 	tcase_add_test(tc, test_template_created_later_unblocks_the_flow);
 	suite_add_tcase(s, tc);

@@ -89,7 +89,8 @@ static void load_cases(void)
 	qsort(cases, (size_t)ncases, sizeof(*cases), cmp_str);
 }
 
-/* --- the three kinds of input ----------------------------------------------- */
+/* --- the three kinds of input -----------------------------------------------
+ */
 
 /* Templates + flow through the engine's validation; returns the joined
  * messages ("step 's': path: message; ...") or the YAML error. */
@@ -122,8 +123,7 @@ static char *flow_errors(const char *path)
 			flow = doc;
 	}
 	errs = jf_engine_validate(flow, templates, NULL);
-	cJSON_ArrayForEach(x, errs)
-	{
+	cJSON_ArrayForEach (x, errs) {
 		const char *step = jf_json_str(x, "step", NULL);
 
 		if (b.len)
@@ -240,7 +240,8 @@ static char *jobflowd_errors(const char *name, const char *path, int *status)
 	return text;
 }
 
-/* --- the test ---------------------------------------------------------------- */
+/* --- the test ----------------------------------------------------------------
+ */
 
 START_TEST(test_case)
 {
@@ -262,8 +263,7 @@ START_TEST(test_case)
 	} else if (!strncmp(name, "kubeconfig-", 11)) {
 		msg = kubeconfig_errors(path, &rc);
 		ck_assert_msg(rc != 0, "%s: kubeconfig accepted", name);
-	} else if (!strncmp(name, "config-", 7) ||
-		   !strncmp(name, "args-", 5)) {
+	} else if (!strncmp(name, "config-", 7) || !strncmp(name, "args-", 5)) {
 		msg = jobflowd_errors(name, path, &status);
 		ck_assert_msg(status == 2,
 			      "%s: jobflowd exited %d (want 2): %s", name,
