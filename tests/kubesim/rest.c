@@ -413,6 +413,8 @@ void ks_rest_list(struct ks_req *q)
 	struct ks_selector *lsel = NULL;
 	struct ks_field_selector *fsel = NULL;
 	char msg[512], av[160], rv[24], *after = NULL, *tok = NULL;
+	const char *after_key = NULL;
+	unsigned long long list_rv = ks.rv;
 	struct ks_obj **pick;
 	long limit = lim ? atol(lim) : 0;
 	struct ks_obj **all;
@@ -442,6 +444,21 @@ void ks_rest_list(struct ks_req *q)
 	}
 	if (cont && *cont) {
 		after = unb64(cont);
+		if (after && !strncmp(after, "k8s:", 4)) {
+			/* "k8s:<rv>@<key>": every page reports the first
+			 * page's resourceVersion, as the apiserver's continue
+			 * token pins it; a watch from it then replays every
+			 * change made while the pages were read ("k8s:<key>"
+			 * from older tokens still works) */
+			char *at = strchr(after + 4, '@'), *end = NULL;
+			unsigned long long v = strtoull(after + 4, &end, 10);
+
+			after_key = after + 4;
+			if (at && end == at && at > after + 4) {
+				list_rv = v;
+				after_key = at + 1;
+			}
+		}
 		if (!after || strncmp(after, "k8s:", 4)) {
 			free(after);
 			ks_selector_free(lsel);
@@ -459,7 +476,7 @@ void ks_rest_list(struct ks_req *q)
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
 
-			if (strcmp(all[mid]->key, after + 4) <= 0)
+			if (strcmp(all[mid]->key, after_key) <= 0)
 				lo = mid + 1;
 			else
 				hi = mid;
@@ -487,7 +504,7 @@ void ks_rest_list(struct ks_req *q)
 		/* more may match: continue after the last returned key */
 		char *k;
 
-		if (asprintf(&k, "k8s:%s", all[i - 1]->key) < 0)
+		if (asprintf(&k, "k8s:%llu@%s", list_rv, all[i - 1]->key) < 0)
 			abort();
 		tok = b64(k);
 		free(k);
@@ -502,7 +519,7 @@ void ks_rest_list(struct ks_req *q)
 		return;
 	}
 	api_version(r, q->version, av, sizeof(av));
-	snprintf(rv, sizeof(rv), "%llu", (unsigned long long)ks.rv);
+	snprintf(rv, sizeof(rv), "%llu", list_rv);
 	jf_buf_init(&b, 0);
 	jf_buf_printf(&b, "{\"apiVersion\":\"%s\",\"items\":[", av);
 	for (size_t j = 0; j < count; j++) {
