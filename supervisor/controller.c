@@ -208,13 +208,46 @@ static void template_delete(const cJSON *obj, bool final_unknown, void *arg)
 	template_changed(arg, obj, false);
 }
 
-static void job_event(struct jf_sup *s, const cJSON *job, bool added)
+static bool job_finished(const char *phase)
+{
+	return !strcmp(phase, "Completed") || !strcmp(phase, "Failed") ||
+	       !strcmp(phase, "Terminated") || !strcmp(phase, "Aborted");
+}
+
+/* A Job moving between unfinished phases (Pending -> Running, Restarting)
+ * changes only what status coalescing would leave unwritten anyway, unless
+ * the flow probes its targets' tasks: its flow is reconciled within
+ * --status-interval instead of at once, which spares a reconcile per Job
+ * when the next change (its end) comes sooner. */
+static bool job_event_can_wait(struct jf_sup *s, const cJSON *old,
+			       const cJSON *job, const char *key)
+{
+	const char *ph = jf_json_str(job, "status.state.phase", "");
+	const char *slash = strchr(key, '/'), *raw;
+	char ns[256];
+
+	if (s->cfg.status_interval_ms <= 0 || !old || !*ph ||
+	    job_finished(ph) ||
+	    !strcmp(ph, jf_json_str(old, "status.state.phase", "")) ||
+	    jf_json_at(job, "metadata.deletionTimestamp") || !slash)
+		return false;
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
+	raw = jf_informer_get_raw(s->flows, ns, slash + 1, NULL);
+	return raw && !strstr(raw, "\"probe\":");
+}
+
+static void job_event(struct jf_sup *s, const cJSON *old, const cJSON *job,
+		      bool added)
 {
 	const char *label, *dot;
 	char key[512];
 
-	if (job_owner_key(job, key, sizeof(key)))
-		jf_sup_enqueue(s, key);
+	if (job_owner_key(job, key, sizeof(key))) {
+		if (job_event_can_wait(s, old, job, key))
+			jf_sup_enqueue_after(s, key, s->cfg.status_interval_ms);
+		else
+			jf_sup_enqueue(s, key);
+	}
 	if (!added)
 		return;
 	label = jf_json_str(job,
@@ -231,17 +264,17 @@ static void job_event(struct jf_sup *s, const cJSON *job, bool added)
 
 static void job_add(const cJSON *obj, void *arg)
 {
-	job_event(arg, obj, true);
+	job_event(arg, NULL, obj, true);
 }
 
 static void job_update(const cJSON *old, const cJSON *obj, void *arg)
 {
-	job_event(arg, obj, false);
+	job_event(arg, old == obj ? NULL : old, obj, false);
 }
 
 static void job_delete(const cJSON *obj, bool final_unknown, void *arg)
 {
-	job_event(arg, obj, false);
+	job_event(arg, NULL, obj, false);
 }
 
 /* JobTemplates are cached without their status: flows need only the spec,

@@ -52,8 +52,8 @@ void jf_sup_enqueue_after(struct jf_sup *s, const char *key, int64_t delay_ms)
 	slash = strchr(k, '/');
 	if (!slash || !ns_allowed(s, k, (size_t)(slash - k)))
 		return;
-	if (jf_queue_is_waiting(&s->queue, key) ||
-	    jf_queue_is_processing(&s->queue, key))
+	/* already ready to run: that run reads the caches as they are then */
+	if (jf_queue_is_queued(&s->queue, key))
 		return;
 	jf_queue_add_after(&s->queue, key, delay_ms, jf_mono_ms());
 	jf_sup_queue_timer_arm(s);

@@ -362,6 +362,13 @@ bool jf_queue_is_processing(const struct jf_queue *q, const char *key)
 	return it && it->processing;
 }
 
+bool jf_queue_is_queued(const struct jf_queue *q, const char *key)
+{
+	const struct jf_queue_item *it = jf_hmap_get(&q->items, key);
+
+	return it && it->in_fifo;
+}
+
 bool jf_queue_is_waiting(const struct jf_queue *q, const char *key)
 {
 	const struct jf_queue_item *it = jf_hmap_get(&q->items, key);

@@ -104,6 +104,9 @@ size_t jf_queue_len(const struct jf_queue *q);		  /* ready keys */
 size_t jf_queue_waiting_len(const struct jf_queue *q);	  /* delayed keys */
 size_t jf_queue_processing_len(const struct jf_queue *q); /* handed out */
 
+/* True when key is ready in the FIFO (added, not yet handed out). */
+bool jf_queue_is_queued(const struct jf_queue *q, const char *key);
+
 /* True when key is being processed / waiting for a delayed add. */
 bool jf_queue_is_processing(const struct jf_queue *q, const char *key);
 bool jf_queue_is_waiting(const struct jf_queue *q, const char *key);

@@ -371,10 +371,14 @@ static int write_status(struct flow_run *r, const struct jf_plan *plan)
 			return 0;
 		if (err)
 			return err;
-		cJSON_Delete(r->flow);
-		r->flow = got;
+		/* r->ns and r->name point into the old flow: log first */
 		jf_info("status of '%s/%s' was stale, re-planned", r->ns,
 			r->name);
+		cJSON_Delete(r->flow);
+		r->flow = got;
+		r->ns = jf_json_str(r->flow, "metadata.namespace", "");
+		r->name = jf_json_str(r->flow, "metadata.name", "");
+		r->uid = jf_json_str(r->flow, "metadata.uid", "");
 		return 1;
 	}
 	jf_logk(JF_LOG_WARN,

@@ -391,6 +391,22 @@ static void watch_done(struct jf_k8s_response *r, void *arg)
 	}
 	if (r->err) {
 		inf->st.watch_errors++;
+		/* A watch that worked for a while (events, or 1 s) and was
+		 * then cut is resumed at once from its last RV, and the
+		 * backoff starts over: connections are cut routinely (load
+		 * balancers, apiserver restarts). Backing off there made an
+		 * informer whose watches are cut every few seconds spend
+		 * most of its time waiting (up to 30 s) on a stale cache. */
+		if (inf->watch_events > 0 ||
+		    now - inf->watch_start_ms >= SHORT_WATCH_MS) {
+			jf_logk(JF_LOG_INFO,
+				JF_FIELDS({"informer", inf->name},
+					  {"err", r->msg.msg}),
+				"watch cut, resuming");
+			k8s_backoff_reset(&inf->backoff);
+			schedule(inf, STEP_WATCH, 0);
+			return;
+		}
 		backoff(inf, STEP_WATCH, "watch failed", r->msg.msg);
 		return;
 	}

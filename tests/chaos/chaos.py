@@ -295,7 +295,8 @@ def main():
     env = Env(a.keep)
     sups = []
     fig = {"flows": a.flows, "seed": a.seed, "worker_kills": 0,
-           "leader_kills": 0, "takeover_s": [], "expired_history": 0}
+           "leader_kills": 0, "takeover_s": [], "expired_history": 0,
+           "lease_losses": 0}
     failures = []
     try:
         setup(env)
@@ -344,6 +345,26 @@ def main():
         flows = {}
         while time.time() < deadline:
             now = time.time()
+            for s in list(sups):
+                if s.alive():
+                    continue
+                # a leader that could not renew its Lease in time exits 1
+                # by design (SPEC §4) and its pod restarts: do the same;
+                # anything else is a failure
+                tail = open(s.logp, errors="replace").read()[-4000:]
+                sups.remove(s)
+                if s.p.returncode == 1 and "lease lost" in tail:
+                    fig["lease_losses"] += 1
+                    log("%s lost its lease and exited 1: restarted" %
+                        s.ident)
+                else:
+                    failures.append("jobflowd %s died (exit %s): see %s" %
+                                    (s.ident, s.p.returncode, s.logp))
+                n = Sup(env, "chaos-r%d" % (fig["lease_losses"] + 10 *
+                                            len(failures)))
+                sups.append(n)
+                n.wait_ready()
+                n.fd_start = fds(n.p.pid)
             lead = leader(env)
             lsup = [s for s in sups if s.ident == lead and s.alive()]
             shared["leader"] = lsup[0] if lsup else None
