@@ -534,15 +534,16 @@ out:
 	return err;
 }
 
-int jf_worker_reconcile_flow(struct jf_worker *w, const cJSON *task,
+int jf_worker_reconcile_flow(struct jf_worker *w, cJSON *task,
 			     cJSON *result)
 {
 	struct flow_run r = {.w = w, .result = result};
 	const cJSON *templates = jf_json_at(task, "templates");
 	int err = 0;
 
-	r.flow = jf_json_dup(jf_json_at(task, "flow"));
-	r.jobs = jf_json_dup(jf_json_at(task, "jobs"));
+	/* taken from the task, not copied (the task is freed after) */
+	r.flow = cJSON_DetachItemFromObjectCaseSensitive(task, "flow");
+	r.jobs = cJSON_DetachItemFromObjectCaseSensitive(task, "jobs");
 	r.foreign = cJSON_CreateObject();
 	r.rejected = cJSON_CreateObject();
 	r.created = cJSON_AddArrayToObject(result, "created");

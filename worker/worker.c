@@ -108,8 +108,7 @@ static void api_counter(enum jf_k8s_verb verb, int code, uint64_t count,
 	}
 }
 
-int jf_worker_handle_task(struct jf_worker *w, uint32_t seq,
-			  const cJSON *task)
+int jf_worker_handle_task(struct jf_worker *w, uint32_t seq, cJSON *task)
 {
 	const char *kind = jf_json_str(task, "kind", "");
 	const char *key = jf_json_str(task, "key", "");

@@ -34,10 +34,11 @@ struct jf_worker {
 int jf_worker_init(struct jf_worker *w, const struct jf_worker_opts *opts);
 void jf_worker_release(struct jf_worker *w);
 
-/* Runs one TASK (borrowed) and sends its RESULT with the same seq.
- * Returns 0, or an error when the supervisor can no longer be told. */
-int jf_worker_handle_task(struct jf_worker *w, uint32_t seq,
-			  const cJSON *task);
+/* Runs one TASK and sends its RESULT with the same seq. task stays the
+ * caller's, but the handler may detach parts of it (the flow and its Jobs
+ * are taken rather than copied). Returns 0, or an error when the
+ * supervisor can no longer be told. */
+int jf_worker_handle_task(struct jf_worker *w, uint32_t seq, cJSON *task);
 
 /* Sends a HEARTBEAT when the last one is older than a second, so that a
  * long task is not mistaken for a stuck one. */
@@ -48,7 +49,7 @@ void jf_worker_drain(struct jf_worker *w);
 
 /* reconcile.c: the two task kinds. They fill result (borrowed) and
  * return 0 or an error (also described in result.error). */
-int jf_worker_reconcile_flow(struct jf_worker *w, const cJSON *task,
+int jf_worker_reconcile_flow(struct jf_worker *w, cJSON *task,
 			     cJSON *result);
 int jf_worker_reconcile_template(struct jf_worker *w, const cJSON *task,
 				 cJSON *result);
