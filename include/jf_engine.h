@@ -124,6 +124,13 @@ int jf_engine_flow_templates(const cJSON *flow, cJSON *names);
  * caller frees. */
 cJSON *jf_engine_template_status(const cJSON *template, const cJSON *jobs);
 
+/* A digest of a JSON list of strings ("<count>:<fnv1a-64 hex>"), order
+ * included: the supervisor caches a JobTemplate's jobDependsOnList as this
+ * digest (status.jobDependsOnListDigest) and the worker compares the list
+ * it would write with it. Writes at most cap bytes; returns snprintf's. */
+#define JF_TEMPLATE_DIGEST_KEY "jobDependsOnListDigest"
+int jf_engine_list_digest(const cJSON *list, char *buf, size_t cap);
+
 /* The Job name of (flow, step, iteration, attempt): "<flow>-<step>",
  * then "-<iteration>" when iteration >= 0, then "-r<attempt>" when
  * attempt > 0. Writes at most cap bytes; returns the full length. */

@@ -277,13 +277,26 @@ static void job_delete(const cJSON *obj, bool final_unknown, void *arg)
 	job_event(arg, NULL, obj, false);
 }
 
-/* JobTemplates are cached without their status: flows need only the spec,
- * and a shared template's jobDependsOnList grows with every Job created
- * from it (it would be copied into every flow task). The template status
- * task reads the current status from the API server instead. */
+/* JobTemplates are cached with their status reduced to a digest of its
+ * jobDependsOnList: flows need only the spec, and a shared template's list
+ * grows with every Job created from it (it would be copied into every flow
+ * task). The template status task compares the list it would write with
+ * the digest. */
 static void template_transform(cJSON *obj, void *arg)
 {
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
+	const cJSON *list = jf_json_at(obj, "status.jobDependsOnList");
+	bool has = cJSON_IsArray(list);
+	char digest[64];
+	cJSON *st;
+
+	if (has)
+		jf_engine_list_digest(list, digest, sizeof(digest));
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status"); /* list too */
+	if (!has)
+		return;
+	st = cJSON_AddObjectToObject(obj, "status");
+	if (st)
+		cJSON_AddStringToObject(st, JF_TEMPLATE_DIGEST_KEY, digest);
 }
 
 /* Jobs are cached without most of their spec: the engine reads the

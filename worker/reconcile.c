@@ -582,43 +582,30 @@ out:
 
 /* A JobTemplate's status: the Jobs created from it (Volcano's
  * jobDependsOnList), written only when it changed. The supervisor caches
- * templates without their status, so the current one is read here (the
- * supervisor batches these tasks, one per template per second at most). */
+ * the template's list as a digest (status.jobDependsOnListDigest), and
+ * batches these tasks (one per template per second at most). */
 int jf_worker_reconcile_template(struct jf_worker *w, const cJSON *task,
 				 cJSON *result)
 {
-	const cJSON *cached = jf_json_at(task, "template");
-	const char *ns = jf_json_str(cached, "metadata.namespace", "");
-	const char *name = jf_json_str(cached, "metadata.name", "");
+	const cJSON *tmpl = jf_json_at(task, "template");
+	cJSON *st = jf_engine_template_status(tmpl, jf_json_at(task, "jobs"));
+	const cJSON *want = jf_json_at(st, "jobDependsOnList");
+	const char *have = jf_json_str(tmpl, "status." JF_TEMPLATE_DIGEST_KEY,
+				       NULL);
 	struct jf_errmsg e = {{0}};
-	cJSON *tmpl = NULL, *st, *patch, *got = NULL;
-	const cJSON *want, *have;
+	cJSON *patch, *got = NULL;
+	char digest[64];
 	char *text;
 	int err;
 
-	jf_worker_heartbeat(w, NULL);
-	err = jf_k8s_get(w->client, &jf_k8s_res_jobtemplates, ns, name, &tmpl,
-			 &e);
-	if (err == -JF_ENOTFOUND)
-		return 0;
-	if (err) {
-		jf_json_set_str(result, "error", jf_errmsg_or(&e, err));
-		return err;
-	}
-	st = jf_engine_template_status(tmpl, jf_json_at(task, "jobs"));
-	if (!st) {
-		cJSON_Delete(tmpl);
+	if (!st)
 		return -ENOMEM;
-	}
-	want = jf_json_at(st, "jobDependsOnList");
-	have = jf_json_at(tmpl, "status.jobDependsOnList");
-	if (jf_json_equal(want, have) ||
+	jf_engine_list_digest(want, digest, sizeof(digest));
+	if ((have && strcmp(have, digest) == 0) ||
 	    (!have && cJSON_GetArraySize(want) == 0)) {
 		cJSON_Delete(st);
-		cJSON_Delete(tmpl);
 		return 0;
 	}
-	cJSON_Delete(tmpl);
 	/* an empty list is removed (upstream never clears a stale one) */
 	if (cJSON_GetArraySize(want) == 0)
 		jf_json_set(st, "jobDependsOnList", cJSON_CreateNull());
@@ -627,9 +614,10 @@ int jf_worker_reconcile_template(struct jf_worker *w, const cJSON *task,
 	text = jf_json_print(patch);
 	cJSON_Delete(patch);
 	jf_worker_heartbeat(w, NULL);
-	err = jf_k8s_patch(w->client, &jf_k8s_res_jobtemplates, ns, name,
-			   "status", JF_K8S_PATCH_MERGE, text ? text : "{}",
-			   &got, &e);
+	err = jf_k8s_patch(w->client, &jf_k8s_res_jobtemplates,
+			   jf_json_str(tmpl, "metadata.namespace", ""),
+			   jf_json_str(tmpl, "metadata.name", ""), "status",
+			   JF_K8S_PATCH_MERGE, text ? text : "{}", &got, &e);
 	free(text);
 	if (err == -JF_ENOTFOUND)
 		return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jf_json.h"
+#include "jf_time.h"
 
 int jf_engine_job_name(char *buf, size_t cap, const char *flow,
 		       const char *step, int iteration, int attempt)
@@ -159,4 +160,19 @@ cJSON *jf_engine_validate(const cJSON *flow, const cJSON *templates,
 		cJSON_AddItemToArray(out, x);
 	jf_eng_flow_release(&f);
 	return out;
+}
+
+int jf_engine_list_digest(const cJSON *list, char *buf, size_t cap)
+{
+	uint64_t h = JF_FNV_OFFSET;
+	const cJSON *x;
+	int n = 0;
+
+	cJSON_ArrayForEach (x, list) {
+		const char *v = cJSON_IsString(x) ? x->valuestring : "";
+
+		h = jf_fnv1a(h, v, strlen(v) + 1); /* the NUL separates */
+		n++;
+	}
+	return snprintf(buf, cap, "%d:%016llx", n, (unsigned long long)h);
 }
