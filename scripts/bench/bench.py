@@ -298,6 +298,18 @@ def phase(env, kind, ns, shape, n, workers=None, mix=None, timeout=300,
             sum(vm(p, "RssAnon") for p in pids_after[1:]) / 1024, 1)
         res["pss_total_mb"] = round(
             sum(pss_kb(p) for p in pids_after) / 1024, 1)
+        # what the supervisor's caches hold (compact JSON bytes)
+        try:
+            import http.client
+            c = http.client.HTTPConnection("127.0.0.1", env.jf_port,
+                                           timeout=5)
+            c.request("GET", "/debug/state")
+            inf = json.loads(c.getresponse().read()).get("informers", {})
+            res["cache"] = {k: {"objects": v.get("objects"),
+                                "mb": round(v.get("bytes", 0) / 1048576, 1)}
+                            for k, v in inf.items()}
+        except (OSError, ValueError):
+            pass
     jobs = count(stats, "create", "jobs")
     writes = {"%s %s" % k: count(stats, *k) for k in WRITE_KEYS}
     writes = {k: v for k, v in writes.items() if v}
