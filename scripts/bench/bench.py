@@ -357,6 +357,8 @@ def workload(shape, n, worker_counts, keep, timeout, latency=None):
                       timeout=timeout + latency[1] * 3 // 1000,
                       duration=latency)
             env.stop_jobflowd()
+            r["duration"] = "%g-%g s" % (latency[0] / 1000,
+                                          latency[1] / 1000)
             out["latency"] = r
             lat = r["step_latency"]
             log("  latency (1k active flows, steps %g-%g s): p50 %s ms, p90 "
@@ -450,7 +452,9 @@ def main():
     with open(a.out, "w") as f:
         json.dump(results, f, indent=1)
     table(results)
-    log("bench: %.0f s; results in %s" % (results["wall_s"], a.out))
+    with open(os.path.splitext(a.out)[0] + ".md", "w") as f:
+        f.write(markdown(results))
+    log("bench: %.0f s; results in %s (and .md)" % (results["wall_s"], a.out))
     ok = all(r["finished"] == r["n"] and r["failed"] == 0
              for w in results["workloads"] for r in w["controller"])
     sys.exit(0 if ok else 1)
@@ -511,6 +515,53 @@ def summarize(res):
         "writes_per_job<=1.3": (res["writes_per_job"] or 9) <= 1.3,
         "conflicts==0": conflicts == 0,
     }
+
+
+def markdown(res):
+    """The figures as the Markdown tables of docs/performance.md."""
+    out = ["| workload | workers | flows/s | Jobs/s | bare flows/s | ratio | "
+           "writes/Job | status patches/flow | Events/Job | 409 | "
+           "RSS MB (sup + workers) | PSS MB | cache MB (flows/Jobs) | "
+           "ctl CPU s | kubesim CPU s | other CPU s |",
+           "|---" * 16 + "|"]
+    for w in res["workloads"]:
+        for r in w["controller"]:
+            c = r.get("cache", {})
+            out.append("| %s %dk | %d | %.0f | %.0f | %.0f | %.2f | %.2f | "
+                       "%.2f | %.2f | %d | %.0f (%.0f + %.0f) | %.0f | "
+                       "%s / %s | %.1f | %.1f | %.1f |" % (
+                           w["shape"], w["n"] // 1000, r["workers"],
+                           r["flows_per_s"], r["jobs_per_s"],
+                           w["bare"]["flows_per_s"],
+                           r.get("bare_client_ratio") or 0,
+                           r["api"]["writes_per_job"] or 0,
+                           r["api"]["status_patches_per_flow"],
+                           r["api"]["events_per_job"] or 0,
+                           r["api"]["conflicts"], r["rss_total_mb"],
+                           r["rss_supervisor_mb"], r["rss_workers_mb"],
+                           r["pss_total_mb"],
+                           c.get("jobflows", {}).get("mb", "-"),
+                           c.get("jobs", {}).get("mb", "-"),
+                           r["controller_cpu_s"], r["kubesim_cpu_s"],
+                           r["other_cpu_s"]))
+    out.append("")
+    for w in res["workloads"]:
+        lt = w.get("latency")
+        if lt:
+            s = lt["step_latency"]
+            out.append("Step latency, 1,000 chain flows active at once "
+                       "(steps %s): p50 %s ms, p90 %s ms, p99 %s ms, max %s "
+                       "ms over %d steps (controller CPU %.1f s in %.1f s)."
+                       % (lt.get("duration", "2-12 s"), s["p50_ms"],
+                          s["p90_ms"], s["p99_ms"], s["max_ms"], s["n"],
+                          lt["controller_cpu_s"], lt["elapsed_s"]))
+    k = res["kubesim_capacity"]
+    out.append("")
+    out.append("kubesim (bare phase, chain3 1k): %.0f requests/s at %.0f %% of "
+               "a core, %.0f us CPU per request, %.0f watch events/s." % (
+                   k["requests_per_s"], 100 * k["cpu_busy"],
+                   k["us_cpu_per_request"], k["watch_events_per_s"]))
+    return "\n".join(out) + "\n"
 
 
 def table(res):
