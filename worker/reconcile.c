@@ -514,7 +514,9 @@ static int run_pass(struct flow_run *r, const cJSON *templates)
 			jf_json_set_str(r->result, "phase_changed", plan.phase);
 	}
 	cJSON_ArrayForEach(it, plan.events)
+	{
 		post_event(r, it);
+	}
 	if (r->deferred) {
 		/* the supervisor requeues the flow in time to write it */
 		jf_json_set_bool(r->result, "status_deferred", true);
