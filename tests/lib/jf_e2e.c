@@ -510,3 +510,25 @@ cJSON *jf_e2e_kube_stats(struct jf_e2e *x)
 	}
 	return got;
 }
+
+const char *jf_e2e_duplicate_job(struct jf_e2e *x, char *buf, size_t cap)
+{
+	cJSON *st = jf_e2e_kube_stats(x);
+	const cJSON *d;
+	const char *found = NULL;
+
+	if (!st) {
+		snprintf(buf, cap, "(no stats from kubesim)");
+		return buf;
+	}
+	cJSON_ArrayForEach (d, jf_json_at(st, "duplicate_creates")) {
+		if (strstr(jf_json_str(d, "resource", ""), "jobs")) {
+			snprintf(buf, cap, "%s x%d", jf_json_str(d, "name", ""),
+				 (int)jf_json_int(d, "count", 0));
+			found = buf;
+			break;
+		}
+	}
+	cJSON_Delete(st);
+	return found;
+}

@@ -85,6 +85,10 @@ long jf_e2e_http(struct jf_e2e *x, int i, const char *path, char **body);
 /* /debug/state of jobflowd i as JSON (caller frees) or NULL. */
 cJSON *jf_e2e_state(struct jf_e2e *x, int i);
 
+/* The first Volcano Job name kubesim saw created more than once, written
+ * into buf ("name xN"); NULL when there is none. */
+const char *jf_e2e_duplicate_job(struct jf_e2e *x, char *buf, size_t cap);
+
 /* kubesim's /kubesim/stats (caller frees) or NULL. */
 cJSON *jf_e2e_kube_stats(struct jf_e2e *x);
 
