@@ -122,9 +122,10 @@ int jf_json_parse(const char *buf, size_t len, size_t max, cJSON **out,
 
 		json_line_col(buf, off, &line, &col);
 		if (off >= len)
-			return jf_errf(e, -JF_EPARSE,
-				       "line %d col %d: unexpected end of input",
-				       line, col);
+			return jf_errf(
+				e, -JF_EPARSE,
+				"line %d col %d: unexpected end of input", line,
+				col);
 		/* buf need not be NUL-terminated: copy the snippet */
 		memcpy(near, buf + off, n);
 		near[n] = '\0';
@@ -146,9 +147,10 @@ int jf_json_parse(const char *buf, size_t len, size_t max, cJSON **out,
 			break;
 		cJSON_Delete(root);
 		json_line_col(buf, off, &line, &col);
-		return jf_errf(e, -JF_EPARSE,
-			       "line %d col %d: unexpected data after the document",
-			       line, col);
+		return jf_errf(
+			e, -JF_EPARSE,
+			"line %d col %d: unexpected data after the document",
+			line, col);
 	}
 	*out = root;
 	return 0;
@@ -215,9 +217,9 @@ cJSON *jf_json_at_mut(cJSON *root, const char *path)
 		if (kind < 0)
 			return NULL;
 		if (kind == 1)
-			n = cJSON_IsObject(n) ? cJSON_GetObjectItemCaseSensitive(
-							n, key)
-					      : NULL;
+			n = cJSON_IsObject(n)
+				    ? cJSON_GetObjectItemCaseSensitive(n, key)
+				    : NULL;
 		else
 			n = cJSON_IsArray(n) ? cJSON_GetArrayItem(n, index)
 					     : NULL;
@@ -458,8 +460,7 @@ bool jf_json_equal(const cJSON *a, const cJSON *b)
 		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
 			return false;
 		kidx_init(&bi, b);
-		cJSON_ArrayForEach(x, a)
-		{
+		cJSON_ArrayForEach (x, a) {
 			const cJSON *y = kidx_get(&bi, x->string);
 
 			if (!y || !jf_json_equal(x, y)) {
@@ -508,8 +509,8 @@ static int put_string(struct jf_buf *b, const char *s)
 			break;
 		default:
 			if (c < 0x20) {
-				char u[7] = {'\\', 'u', '0', '0', hex[c >> 4],
-					     hex[c & 15], 0};
+				char u[7] = {'\\',	  'u',	       '0', '0',
+					     hex[c >> 4], hex[c & 15], 0};
 				err = jf_buf_puts(b, u);
 			} else {
 				err = jf_buf_putc(b, (char)c);
@@ -716,14 +717,12 @@ cJSON *jf_json_merge_diff(const cJSON *a, const cJSON *b)
 		return NULL;
 	kidx_init(&ai, a);
 	kidx_init(&bi, b);
-	cJSON_ArrayForEach(x, a)
-	{
+	cJSON_ArrayForEach (x, a) {
 		if (!kidx_get(&bi, x->string))
 			cJSON_AddItemToObject(patch, x->string,
 					      cJSON_CreateNull());
 	}
-	cJSON_ArrayForEach(x, b)
-	{
+	cJSON_ArrayForEach (x, b) {
 		const cJSON *old = kidx_get(&ai, x->string);
 		cJSON *d;
 
@@ -754,8 +753,7 @@ cJSON *jf_json_merge_apply(cJSON *target, const cJSON *patch)
 		if (!target)
 			return NULL;
 	}
-	cJSON_ArrayForEach(p, patch)
-	{
+	cJSON_ArrayForEach (p, patch) {
 		cJSON *old;
 
 		if (cJSON_IsNull(p)) {

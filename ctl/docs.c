@@ -47,6 +47,15 @@ int ctl_docs_load(struct ctl *c, struct ctl_docs *d, const char *file)
 		const struct jf_yaml_doc *y = &s->docs[i];
 		const char *kind = jf_json_str(y->json, "kind", "");
 
+		if (y->json && !cJSON_IsNull(y->json) &&
+		    !cJSON_IsObject(y->json)) {
+			fflush(c->out);
+			fprintf(c->err,
+				"%s:%d: document %zu is not a Kubernetes "
+				"object (a mapping with apiVersion and kind)\n",
+				file, y->line, i + 1);
+			return CTL_FAIL;
+		}
 		if (!strcmp(kind, "JobFlow"))
 			err = push(&d->flows, &d->nflows, file, y);
 		else if (!strcmp(kind, "JobTemplate"))

@@ -25,11 +25,11 @@ enum opt_type {
 };
 
 struct opt {
-	const char *flag;  /* --flag (also the env name JOBFLOWD_FLAG) */
-	const char *key;   /* YAML key, dotted for nested blocks */
+	const char *flag; /* --flag (also the env name JOBFLOWD_FLAG) */
+	const char *key;  /* YAML key, dotted for nested blocks */
 	enum opt_type type;
 	size_t off;
-	const char *def;   /* default as text; NULL: none */
+	const char *def; /* default as text; NULL: none */
 	const char *help;
 };
 
@@ -129,15 +129,15 @@ static void env_name(const struct opt *o, char *buf, size_t cap)
 	size_t n = (size_t)snprintf(buf, cap, "JOBFLOWD_");
 
 	for (const char *p = o->flag; *p && n + 1 < cap; p++)
-		buf[n++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z'
-							    ? *p - 32
-							    : *p);
+		buf[n++] = *p == '-' ? '_'
+				     : (char)(*p >= 'a' && *p <= 'z' ? *p - 32
+								     : *p);
 	buf[n] = '\0';
 }
 
 /* Sets one option from text; where says where it came from. */
-static int set_text(struct jf_config *c, const struct opt *o,
-		    const char *text, const char *where, struct jf_errmsg *e)
+static int set_text(struct jf_config *c, const struct opt *o, const char *text,
+		    const char *where, struct jf_errmsg *e)
 {
 	void *f = field(c, o);
 	struct jf_errmsg de;
@@ -197,8 +197,7 @@ static int set_text(struct jf_config *c, const struct opt *o,
 	}
 	case OPT_DUR:
 		if (jf_duration_parse(text, (int64_t *)f, &de))
-			return jf_errf(e, -JF_ECONFIG, "%s: %s", where,
-				       de.msg);
+			return jf_errf(e, -JF_ECONFIG, "%s: %s", where, de.msg);
 		return 0;
 	case OPT_BOOL:
 		if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
@@ -237,8 +236,8 @@ static bool key_is_block(const char *prefix)
 	return false;
 }
 
-static int file_value(struct jf_config *c, const struct opt *o,
-		      const cJSON *v, const char *where, struct jf_errmsg *e)
+static int file_value(struct jf_config *c, const struct opt *o, const cJSON *v,
+		      const char *where, struct jf_errmsg *e)
 {
 	char num[64];
 
@@ -250,8 +249,7 @@ static int file_value(struct jf_config *c, const struct opt *o,
 		if (!cJSON_IsArray(v))
 			return jf_errf(e, -JF_ECONFIG,
 				       "%s: expected a list of strings", where);
-		cJSON_ArrayForEach(it, v)
-		{
+		cJSON_ArrayForEach (it, v) {
 			int err;
 
 			if (!cJSON_IsString(it))
@@ -267,8 +265,8 @@ static int file_value(struct jf_config *c, const struct opt *o,
 	if (cJSON_IsString(v))
 		return set_text(c, o, v->valuestring, where, e);
 	if (cJSON_IsBool(v))
-		return set_text(c, o, cJSON_IsTrue(v) ? "true" : "false",
-				where, e);
+		return set_text(c, o, cJSON_IsTrue(v) ? "true" : "false", where,
+				e);
 	if (cJSON_IsNumber(v) && o->type != OPT_STR && o->type != OPT_DUR) {
 		if (jf_json_is_int(v))
 			snprintf(num, sizeof(num), "%lld",
@@ -286,13 +284,11 @@ static int file_value(struct jf_config *c, const struct opt *o,
 }
 
 static int load_block(struct jf_config *c, const struct jf_yaml_doc *doc,
-		      const cJSON *obj, const char *prefix,
-		      struct jf_errmsg *e)
+		      const cJSON *obj, const char *prefix, struct jf_errmsg *e)
 {
 	const cJSON *v;
 
-	cJSON_ArrayForEach(v, obj)
-	{
+	cJSON_ArrayForEach (v, obj) {
 		char key[128], where[512];
 		const struct opt *o;
 		int line = 0, col = 0, err;
@@ -310,7 +306,8 @@ static int load_block(struct jf_config *c, const struct jf_yaml_doc *doc,
 		}
 		o = opt_by_key(key);
 		if (!o)
-			return jf_errf(e, -JF_ECONFIG, "%s: unknown key", where);
+			return jf_errf(e, -JF_ECONFIG, "%s: unknown key",
+				       where);
 		err = file_value(c, o, v, where, e);
 		if (err)
 			return err;
@@ -338,7 +335,8 @@ static int load_file(struct jf_config *c, struct jf_errmsg *e)
 	return err;
 }
 
-/* --- flags and environment -------------------------------------------------- */
+/* --- flags and environment --------------------------------------------------
+ */
 
 static void config_defaults(struct jf_config *c)
 {
@@ -463,19 +461,23 @@ int jf_config_validate(const struct jf_config *c, struct jf_errmsg *e)
 	if (c->min_workers < 1)
 		return jf_errf(e, -JF_ECONFIG, "--min-workers must be >= 1");
 	if (c->max_workers < c->min_workers || c->max_workers > 256)
-		return jf_errf(e, -JF_ECONFIG,
-			       "--max-workers must be between --min-workers (%d) and 256",
-			       c->min_workers);
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"--max-workers must be between --min-workers (%d) and 256",
+			c->min_workers);
 	if (c->workers < c->min_workers || c->workers > c->max_workers)
-		return jf_errf(e, -JF_ECONFIG,
-			       "--workers %d is outside [--min-workers %d, --max-workers %d]",
-			       c->workers, c->min_workers, c->max_workers);
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"--workers %d is outside [--min-workers %d, --max-workers %d]",
+			c->workers, c->min_workers, c->max_workers);
 	if (c->lease_duration_ms <= c->renew_deadline_ms)
-		return jf_errf(e, -JF_ECONFIG,
-			       "--lease-duration must be greater than --renew-deadline");
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"--lease-duration must be greater than --renew-deadline");
 	if (c->renew_deadline_ms <= c->retry_period_ms * 12 / 10)
-		return jf_errf(e, -JF_ECONFIG,
-			       "--renew-deadline must be greater than 1.2 x --retry-period");
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"--renew-deadline must be greater than 1.2 x --retry-period");
 	if (c->retry_period_ms <= 0)
 		return jf_errf(e, -JF_ECONFIG, "--retry-period must be > 0");
 	if (c->task_timeout_ms < 1000)
@@ -486,9 +488,10 @@ int jf_config_validate(const struct jf_config *c, struct jf_errmsg *e)
 	if (c->max_iterations < 1)
 		return jf_errf(e, -JF_ECONFIG, "--max-iterations must be >= 1");
 	if (jf_log_set_level_name(c->log_level))
-		return jf_errf(e, -JF_ECONFIG,
-			       "--log-level '%s' is not debug, info, warn or error",
-			       c->log_level);
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"--log-level '%s' is not debug, info, warn or error",
+			c->log_level);
 	if (!c->run_dir || !*c->run_dir || c->run_dir[0] != '/')
 		return jf_errf(e, -JF_ECONFIG,
 			       "--run-dir must be an absolute path");
@@ -498,8 +501,9 @@ int jf_config_validate(const struct jf_config *c, struct jf_errmsg *e)
 			       c->http_listen ? c->http_listen : "");
 	if (c->queue_base_delay_ms <= 0 ||
 	    c->queue_max_delay_ms < c->queue_base_delay_ms)
-		return jf_errf(e, -JF_ECONFIG,
-			       "--queue-base-delay must be > 0 and <= --queue-max-delay");
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"--queue-base-delay must be > 0 and <= --queue-max-delay");
 	return 0;
 }
 
@@ -574,8 +578,8 @@ void jf_config_markdown(FILE *f)
 		env_name(&opts[i], env, sizeof(env));
 		fprintf(f, "| `--%s` | %s%s%s | `%s` | %s%s%s | %s |\n",
 			opts[i].flag, opts[i].key ? "`" : "",
-			opts[i].key ? opts[i].key : "—",
-			opts[i].key ? "`" : "", env, opts[i].def ? "`" : "",
+			opts[i].key ? opts[i].key : "—", opts[i].key ? "`" : "",
+			env, opts[i].def ? "`" : "",
 			opts[i].def ? opts[i].def : "—", opts[i].def ? "`" : "",
 			opts[i].help);
 	}

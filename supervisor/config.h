@@ -20,29 +20,29 @@ struct jf_config {
 	char *namespaces[JF_CONFIG_MAX_NAMESPACES]; /* none: all */
 	int nnamespaces;
 	int workers, min_workers, max_workers;
-	char *identity;          /* default hostname_pid */
+	char *identity; /* default hostname_pid */
 	bool leader_elect;
 	char *lease_name, *lease_namespace;
 	int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
 	char *http_listen;
 	char *run_dir;
-	double qps;              /* <= 0: no client-side limit */
+	double qps; /* <= 0: no client-side limit */
 	int burst;
-	int64_t resync_ms;       /* 0: no periodic resync */
+	int64_t resync_ms; /* 0: no periodic resync */
 	char *log_level;
-	char *log_file;          /* NULL: stderr */
-	int64_t grace_period_ms; /* TERM: drain in-flight tasks this long */
-	int64_t task_timeout_ms; /* a worker silent this long is killed */
-	int max_iterations;      /* forEach cap */
+	char *log_file;		    /* NULL: stderr */
+	int64_t grace_period_ms;    /* TERM: drain in-flight tasks this long */
+	int64_t task_timeout_ms;    /* a worker silent this long is killed */
+	int max_iterations;	    /* forEach cap */
 	int64_t status_interval_ms; /* status write coalescing (0: off) */
-	char *worker_path;       /* default: jobflow-worker beside jobflowd */
+	char *worker_path; /* default: jobflow-worker beside jobflowd */
 	int64_t queue_base_delay_ms, queue_max_delay_ms;
 	double queue_qps;
 	int queue_burst;
 	int64_t restart_throttle_ms, restart_backoff_max_ms;
 	int max_fast_failures;
 	int64_t fast_failure_window_ms;
-	char *signal;            /* -s NAME: act on a running jobflowd */
+	char *signal; /* -s NAME: act on a running jobflowd */
 };
 
 /* Fills c from defaults, the config file (if --config/JOBFLOWD_CONFIG

@@ -11,7 +11,8 @@
 #include "jf_json.h"
 #include "jf_log.h"
 
-/* --- keys ------------------------------------------------------------------- */
+/* --- keys -------------------------------------------------------------------
+ */
 
 static void obj_key(const cJSON *obj, char *buf, size_t cap)
 {
@@ -28,8 +29,7 @@ static bool job_owner_key(const cJSON *job, char *buf, size_t cap)
 	const char *ns = jf_json_str(job, "metadata.namespace", "");
 	const char *label, *dot;
 
-	cJSON_ArrayForEach(r, refs)
-	{
+	cJSON_ArrayForEach (r, refs) {
 		if (jf_json_bool(r, "controller", false) &&
 		    strcmp(jf_json_str(r, "kind", ""), "JobFlow") == 0) {
 			snprintf(buf, cap, "%s/%s", ns,
@@ -37,19 +37,18 @@ static bool job_owner_key(const cJSON *job, char *buf, size_t cap)
 			return true;
 		}
 	}
-	label = jf_json_str(job, "metadata.labels[\"" JF_LABEL_CREATED_BY_FLOW
-				 "\"]",
-			    NULL);
+	label = jf_json_str(
+		job, "metadata.labels[\"" JF_LABEL_CREATED_BY_FLOW "\"]", NULL);
 	if (!label || !(dot = strchr(label, '.')))
 		return false;
 	snprintf(buf, cap, "%.*s/%s", (int)(dot - label), label, dot + 1);
 	return true;
 }
 
-/* --- template index: which flows may use which template -------------------- */
+/* --- template index: which flows may use which template --------------------
+ */
 
-static void tmpl_flows_add(struct jf_sup *s, const char *tkey,
-			   const char *fkey)
+static void tmpl_flows_add(struct jf_sup *s, const char *tkey, const char *fkey)
 {
 	struct jf_hmap *set = jf_hmap_get(&s->tmpl_flows, tkey);
 
@@ -66,8 +65,7 @@ static void tmpl_flows_add(struct jf_sup *s, const char *tkey,
 	jf_hmap_put(set, fkey, (void *)1, NULL);
 }
 
-static void tmpl_flows_del(struct jf_sup *s, const char *tkey,
-			   const char *fkey)
+static void tmpl_flows_del(struct jf_sup *s, const char *tkey, const char *fkey)
 {
 	struct jf_hmap *set = jf_hmap_get(&s->tmpl_flows, tkey);
 
@@ -89,16 +87,14 @@ static void index_flow(struct jf_sup *s, const char *ns, const char *fkey,
 	cJSON *old = jf_hmap_del(&s->flow_tmpls, fkey), *n;
 	char tkey[512];
 
-	cJSON_ArrayForEach(n, old)
-	{
+	cJSON_ArrayForEach (n, old) {
 		snprintf(tkey, sizeof(tkey), "%s/%s", ns, n->valuestring);
 		tmpl_flows_del(s, tkey, fkey);
 	}
 	cJSON_Delete(old);
 	if (!names)
 		return;
-	cJSON_ArrayForEach(n, names)
-	{
+	cJSON_ArrayForEach (n, names) {
 		snprintf(tkey, sizeof(tkey), "%s/%s", ns, n->valuestring);
 		tmpl_flows_add(s, tkey, fkey);
 	}
@@ -119,7 +115,8 @@ static int free_names(const char *key, void *val, void *arg)
 	return 0;
 }
 
-/* --- handlers ------------------------------------------------------------------ */
+/* --- handlers
+ * ------------------------------------------------------------------ */
 
 static void flow_changed(struct jf_sup *s, const cJSON *obj)
 {
@@ -250,10 +247,9 @@ static void job_event(struct jf_sup *s, const cJSON *old, const cJSON *job,
 	}
 	if (!added)
 		return;
-	label = jf_json_str(job,
-			    "metadata.labels[\"" JF_LABEL_CREATED_BY_TEMPLATE
-			    "\"]",
-			    NULL);
+	label = jf_json_str(
+		job, "metadata.labels[\"" JF_LABEL_CREATED_BY_TEMPLATE "\"]",
+		NULL);
 	if (label && (dot = strchr(label, '.'))) {
 		char ns[256];
 
@@ -363,7 +359,8 @@ static int index_by_template(const cJSON *obj, const char **vals, int max,
 	return index_label(obj, vals, max, JF_LABEL_CREATED_BY_TEMPLATE);
 }
 
-/* --- lifecycle ----------------------------------------------------------------- */
+/* --- lifecycle
+ * ----------------------------------------------------------------- */
 
 static int informer(struct jf_sup *s, const struct jf_k8s_resource *res,
 		    const char *selector, const char *name, int64_t resync,
@@ -389,8 +386,8 @@ int jf_sup_controller_start(struct jf_sup *s, struct jf_errmsg *e)
 						flow_delete, s};
 	const struct jf_informer_handlers th = {template_add, template_update,
 						template_delete, s};
-	const struct jf_informer_handlers jh = {job_add, job_update,
-						job_delete, s};
+	const struct jf_informer_handlers jh = {job_add, job_update, job_delete,
+						s};
 	int err;
 
 	jf_hmap_init(&s->tmpl_flows);

@@ -59,7 +59,8 @@ void jf_sup_enqueue_after(struct jf_sup *s, const char *key, int64_t delay_ms)
 	jf_sup_queue_timer_arm(s);
 }
 
-/* --- the queue's timer ----------------------------------------------------- */
+/* --- the queue's timer -----------------------------------------------------
+ */
 
 static void queue_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -93,7 +94,8 @@ void jf_sup_queue_timer_arm(struct jf_sup *s)
 	s->queue_timer_at = at;
 }
 
-/* --- building a task --------------------------------------------------------- */
+/* --- building a task ---------------------------------------------------------
+ */
 
 struct raw_list {
 	struct jf_buf *b;
@@ -151,8 +153,7 @@ static int64_t status_defer_ms(struct jf_sup *s, const char *key)
 /* A flow task carries the flow, the templates it may use and the Jobs it
  * owns, as the cache holds them (raw JSON, no re-serialisation). Returns
  * -JF_ENOTFOUND when the flow is no longer cached. */
-static int build_flow_task(struct jf_sup *s, const char *key,
-			   struct jf_buf *b)
+static int build_flow_task(struct jf_sup *s, const char *key, struct jf_buf *b)
 {
 	char ns[256], name[256], value[600];
 	const char *slash = strchr(key, '/'), *raw;
@@ -174,8 +175,7 @@ static int build_flow_task(struct jf_sup *s, const char *key,
 	jf_buf_append(b, raw, len);
 	jf_buf_puts(b, ",\"templates\":{");
 	names = jf_hmap_get(&s->flow_tmpls, key);
-	cJSON_ArrayForEach(n, names)
-	{
+	cJSON_ArrayForEach (n, names) {
 		const char *t = jf_informer_get_raw(s->templates, ns,
 						    n->valuestring, &len);
 
@@ -291,14 +291,14 @@ void jf_sup_dispatch(struct jf_sup *s)
 	}
 }
 
-/* --- results ------------------------------------------------------------------ */
+/* --- results
+ * ------------------------------------------------------------------ */
 
 static void count_api(struct jf_sup *s, const cJSON *api)
 {
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, jf_json_at(api, "requests"))
-	{
+	cJSON_ArrayForEach (c, jf_json_at(api, "requests")) {
 		/* "verb code": n */
 		char verb[32] = "", labels[128];
 		int code = 0;
@@ -324,8 +324,7 @@ static void record_flow_result(struct jf_sup *s, const char *key,
 	char labels[300], ns[256];
 	const char *slash = strchr(key, '/');
 
-	cJSON_ArrayForEach(j, created)
-	{
+	cJSON_ArrayForEach (j, created) {
 		const char *attempt = jf_json_str(
 			j, "metadata.labels[\"" JF_LABEL_ATTEMPT "\"]", "0");
 
@@ -365,26 +364,26 @@ static void record_flow_result(struct jf_sup *s, const char *key,
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
 	jf_metrics_label(labels, sizeof(labels), "jobflow_namespace", ns);
 	if (strcmp(changed, "Succeed") == 0)
-		jf_metrics_add(&s->metrics, "volcano_jobflow_succeed_phase_count",
-			       labels, 1, "counter",
+		jf_metrics_add(&s->metrics,
+			       "volcano_jobflow_succeed_phase_count", labels, 1,
+			       "counter",
 			       "JobFlows that reached phase Succeed");
 	else if (strcmp(changed, "Failed") == 0)
-		jf_metrics_add(&s->metrics, "volcano_jobflow_failed_phase_count",
-			       labels, 1, "counter",
-			       "JobFlows that reached phase Failed");
+		jf_metrics_add(&s->metrics,
+			       "volcano_jobflow_failed_phase_count", labels, 1,
+			       "counter", "JobFlows that reached phase Failed");
 }
 
-void jf_sup_on_result(struct jf_pool *p, struct jf_slot *slot,
-		      const char *key, const cJSON *body, void *arg)
+void jf_sup_on_result(struct jf_pool *p, struct jf_slot *slot, const char *key,
+		      const cJSON *body, void *arg)
 {
 	struct jf_sup *s = arg;
 	int64_t now = jf_mono_ms();
 	int64_t after = jf_json_int(body, "requeue_after_ms", -1);
 	bool ok = jf_json_bool(body, "ok", false);
 
-	jf_metrics_observe_reconcile(&s->metrics,
-				     (double)(now - slot->task_start_ms) /
-					     1000.0);
+	jf_metrics_observe_reconcile(
+		&s->metrics, (double)(now - slot->task_start_ms) / 1000.0);
 	jf_metrics_add(&s->metrics, "jobflowd_reconcile_total",
 		       ok ? "result=\"success\"" : "result=\"error\"", 1,
 		       "counter", "reconciles by result");

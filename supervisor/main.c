@@ -59,9 +59,10 @@ static int resolve_worker_path(struct jf_sup *s, struct jf_errmsg *e)
 			 "%s/jobflow-worker", dirname(self));
 	}
 	if (access(s->worker_path, X_OK) != 0)
-		return jf_errf(e, -JF_ECONFIG,
-			       "worker '%s' is not executable: %s (see --worker-path)",
-			       s->worker_path, strerror(errno));
+		return jf_errf(
+			e, -JF_ECONFIG,
+			"worker '%s' is not executable: %s (see --worker-path)",
+			s->worker_path, strerror(errno));
 	return 0;
 }
 
@@ -190,9 +191,9 @@ static int start(struct jf_sup *s, struct jf_errmsg *e)
 				       jf_sup_on_lost, on_pool_fatal, s};
 	struct jf_http_handlers hh = {jf_sup_healthy, jf_sup_ready,
 				      jf_sup_metrics, jf_sup_state, s};
-	struct jf_queue_limits ql = {
-		s->cfg.queue_base_delay_ms, s->cfg.queue_max_delay_ms,
-		s->cfg.queue_qps, s->cfg.queue_burst};
+	struct jf_queue_limits ql = {s->cfg.queue_base_delay_ms,
+				     s->cfg.queue_max_delay_ms,
+				     s->cfg.queue_qps, s->cfg.queue_burst};
 	int err;
 
 	err = jf_control_run_dir(s->cfg.run_dir, e);
@@ -271,8 +272,8 @@ static int start(struct jf_sup *s, struct jf_errmsg *e)
 			JF_FIELDS({"identity", s->cfg.identity},
 				  {"http_port", port},
 				  {"run_dir", s->cfg.run_dir},
-				  {"server", jf_k8s_client_config(s->client)
-						     ->server}),
+				  {"server",
+				   jf_k8s_client_config(s->client)->server}),
 			"jobflowd started with %d workers", s->cfg.workers);
 	}
 	return 0;

@@ -116,8 +116,8 @@ static void on_hup(struct jf_sup *s)
 	jf_sup_worker_args(s);
 	jf_pool_set_target(&s->pool, c->workers);
 	jf_pool_roll(&s->pool);
-	jf_info("reload done: %d workers (%d..%d), log level %s", s->pool.target,
-		c->min_workers, c->max_workers, c->log_level);
+	jf_info("reload done: %d workers (%d..%d), log level %s",
+		s->pool.target, c->min_workers, c->max_workers, c->log_level);
 }
 
 static void on_usr1(struct jf_sup *s)
@@ -163,8 +163,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGTTOU:
 		if (s->stopping)
 			break;
-		t = jf_pool_set_target(&s->pool, s->pool.target +
-							 (sig == SIGTTIN ? 1 : -1));
+		t = jf_pool_set_target(
+			&s->pool, s->pool.target + (sig == SIGTTIN ? 1 : -1));
 		s->cfg.workers = t;
 		jf_info("workers scaled to %d (bounds %d..%d)", t,
 			s->pool.opts.min, s->pool.opts.max);
@@ -174,8 +174,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 int jf_sup_signals_start(struct jf_sup *s)
 {
-	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT,  SIGQUIT, SIGHUP,
-				   SIGUSR1, SIGTTIN, SIGTTOU};
+	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT,  SIGQUIT,
+				   SIGHUP,  SIGUSR1, SIGTTIN, SIGTTOU};
 
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {

@@ -77,7 +77,8 @@ cJSON *jf_sup_state(void *arg)
 	jf_queue_foreach_processing(&s->queue, add_processing, flight);
 	inf = cJSON_AddObjectToObject(o, "informers");
 	cJSON_AddItemToObject(inf, "jobflows", informer_state(s->flows));
-	cJSON_AddItemToObject(inf, "jobtemplates", informer_state(s->templates));
+	cJSON_AddItemToObject(inf, "jobtemplates",
+			      informer_state(s->templates));
 	cJSON_AddItemToObject(inf, "jobs", informer_state(s->jobs));
 	return o;
 }
@@ -92,7 +93,8 @@ static void client_counter(enum jf_k8s_verb verb, int code, uint64_t count,
 		 "process=\"supervisor\",verb=\"%s\",code=\"%d\"",
 		 jf_k8s_verb_name(verb), code);
 	jf_metrics_set(m, "jobflowd_api_requests_total", labels, (double)count,
-		       "counter", "API requests by process, verb and HTTP code");
+		       "counter",
+		       "API requests by process, verb and HTTP code");
 }
 
 static void informer_gauge(struct jf_metrics *m, const char *name,
@@ -104,7 +106,8 @@ static void informer_gauge(struct jf_metrics *m, const char *name,
 		return;
 	snprintf(labels, sizeof(labels), "resource=\"%s\"", name);
 	jf_metrics_set(m, "jobflowd_cache_objects", labels,
-		       (double)jf_informer_len(inf), "gauge", "objects in the cache");
+		       (double)jf_informer_len(inf), "gauge",
+		       "objects in the cache");
 	jf_metrics_set(m, "jobflowd_informer_synced", labels,
 		       jf_informer_has_synced(inf), "gauge", "1 once listed");
 }
@@ -119,10 +122,12 @@ void jf_sup_metrics(void *arg, struct jf_buf *out)
 	jf_metrics_set(m, "jobflowd_leader", "", s->leading, "gauge",
 		       "1 while this replica leads");
 	jf_metrics_set(m, "jobflowd_queue_depth", "",
-		       (double)jf_queue_len(&s->queue), "gauge", "flows ready to run");
-	jf_metrics_set(m, "jobflowd_queue_waiting", "",
-		       (double)jf_queue_waiting_len(&s->queue), "gauge",
-		       "flows waiting for a delayed requeue (backoff, timeout)");
+		       (double)jf_queue_len(&s->queue), "gauge",
+		       "flows ready to run");
+	jf_metrics_set(
+		m, "jobflowd_queue_waiting", "",
+		(double)jf_queue_waiting_len(&s->queue), "gauge",
+		"flows waiting for a delayed requeue (backoff, timeout)");
 	jf_metrics_set(m, "jobflowd_queue_in_flight", "",
 		       (double)jf_queue_processing_len(&s->queue), "gauge",
 		       "flows being reconciled");

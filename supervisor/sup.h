@@ -24,7 +24,7 @@
 #define JF_TEMPLATE_KEY_PREFIX "jt:"
 
 /* Informer index names. */
-#define JF_INDEX_FLOW     "flow"     /* jobs by createdByJobFlow value */
+#define JF_INDEX_FLOW	  "flow"     /* jobs by createdByJobFlow value */
 #define JF_INDEX_TEMPLATE "template" /* jobs by createdByJobTemplate */
 
 #define JF_SUP_MAX_WORKER_ARGS 24
@@ -44,8 +44,8 @@ struct jf_sup {
 	struct jf_informer *flows, *templates, *jobs;
 	struct jf_lease *lease;
 	bool leading;
-	bool stopping;    /* TERM/QUIT received */
-	bool fast_stop;   /* QUIT: no drain */
+	bool stopping;	/* TERM/QUIT received */
+	bool fast_stop; /* QUIT: no drain */
 	int exit_code;
 	int64_t started_ms;
 	int64_t stop_deadline_ms;
@@ -60,7 +60,7 @@ struct jf_sup {
 
 	struct event *signals[9];
 	struct event *queue_timer;
-	int64_t queue_timer_at;   /* monotonic ms the timer is armed for */
+	int64_t queue_timer_at;	  /* monotonic ms the timer is armed for */
 	struct event *stop_timer; /* polls the drain during TERM */
 
 	/* "ns/template" -> struct jf_flowset: flows that may use it */
@@ -87,8 +87,8 @@ void jf_sup_enqueue(struct jf_sup *s, const char *key);
 void jf_sup_enqueue_after(struct jf_sup *s, const char *key, int64_t delay_ms);
 void jf_sup_queue_timer_arm(struct jf_sup *s);
 void jf_sup_on_idle(struct jf_pool *p, struct jf_slot *slot, void *arg);
-void jf_sup_on_result(struct jf_pool *p, struct jf_slot *slot,
-		      const char *key, const cJSON *body, void *arg);
+void jf_sup_on_result(struct jf_pool *p, struct jf_slot *slot, const char *key,
+		      const cJSON *body, void *arg);
 void jf_sup_on_lost(struct jf_pool *p, const char *key, const char *why,
 		    void *arg);
 

@@ -211,7 +211,8 @@ int main(int argc, char **argv)
 		return err == -JF_ECONFIG ? 2 : 1;
 	err = jf_ipc_dial(&w.sock, opts.ipc_url);
 	if (err) {
-		jf_error("cannot dial '%s': %s", opts.ipc_url, jf_strerror(err));
+		jf_error("cannot dial '%s': %s", opts.ipc_url,
+			 jf_strerror(err));
 		jf_worker_release(&w);
 		return 1;
 	}

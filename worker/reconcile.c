@@ -30,13 +30,13 @@ static const struct jf_k8s_resource res_commands = {
 struct flow_run {
 	struct jf_worker *w;
 	const char *ns, *name, *uid;
-	cJSON *flow;     /* current view of the flow (owned) */
-	cJSON *jobs;     /* owned Jobs known so far (owned) */
-	cJSON *foreign;  /* name -> message */
-	cJSON *rejected; /* name -> message */
-	cJSON *result;   /* the RESULT body being built (borrowed) */
-	cJSON *created;  /* result.created (borrowed) */
-	bool reread;     /* the flow was re-read after a conflict */
+	cJSON *flow;	  /* current view of the flow (owned) */
+	cJSON *jobs;	  /* owned Jobs known so far (owned) */
+	cJSON *foreign;	  /* name -> message */
+	cJSON *rejected;  /* name -> message */
+	cJSON *result;	  /* the RESULT body being built (borrowed) */
+	cJSON *created;	  /* result.created (borrowed) */
+	bool reread;	  /* the flow was re-read after a conflict */
 	int64_t defer_ms; /* a progress-only status may wait this long */
 	bool deferred;	  /* and it did */
 };
@@ -45,8 +45,7 @@ static bool owned_by(const cJSON *obj, const char *uid)
 {
 	const cJSON *r;
 
-	cJSON_ArrayForEach(r, jf_json_at(obj, "metadata.ownerReferences"))
-	{
+	cJSON_ArrayForEach (r, jf_json_at(obj, "metadata.ownerReferences")) {
 		if (jf_json_bool(r, "controller", false) &&
 		    strcmp(jf_json_str(r, "uid", ""), uid) == 0)
 			return true;
@@ -224,8 +223,7 @@ static int terminate_job(struct flow_run *r, const cJSON *t)
 	char cname[300];
 	int err;
 
-	cJSON_ArrayForEach(j, r->jobs)
-	{
+	cJSON_ArrayForEach (j, r->jobs) {
 		if (strcmp(jf_json_str(j, "metadata.name", ""), name) == 0)
 			job = j;
 	}
@@ -354,10 +352,11 @@ static int write_status(struct flow_run *r, const struct jf_plan *plan)
 		if (jf_json_at(plan->status, "stepStatuses") &&
 		    !jf_json_at(got, "status.stepStatuses") &&
 		    jf_log_ratelimit(&rl, 60000))
-			jf_error("the API server dropped status.stepStatuses of "
-				 "'%s/%s': the installed JobFlow CRD is not "
-				 "jobflowd's; apply deploy/crds",
-				 r->ns, r->name);
+			jf_error(
+				"the API server dropped status.stepStatuses of "
+				"'%s/%s': the installed JobFlow CRD is not "
+				"jobflowd's; apply deploy/crds",
+				r->ns, r->name);
 		jf_json_set(r->result, "flow", got);
 		return 0;
 	}
@@ -462,7 +461,8 @@ static bool may_defer(const struct flow_run *r, const struct jf_plan *p,
 /* One pass: plan, then act. Returns 0 when done, 1 to plan again. */
 static int run_pass(struct flow_run *r, const cJSON *templates)
 {
-	struct jf_engine_opts eo = {.max_iterations = r->w->opts.max_iterations};
+	struct jf_engine_opts eo = {.max_iterations =
+					    r->w->opts.max_iterations};
 	struct jf_engine_input in = {
 		.flow = r->flow,
 		.templates = templates,
@@ -491,14 +491,12 @@ static int run_pass(struct flow_run *r, const cJSON *templates)
 		err = 1;
 		goto out;
 	}
-	cJSON_ArrayForEach(it, plan.deletes)
-	{
+	cJSON_ArrayForEach (it, plan.deletes) {
 		err = delete_job(r, it);
 		if (err)
 			goto out;
 	}
-	cJSON_ArrayForEach(it, plan.terminates)
-	{
+	cJSON_ArrayForEach (it, plan.terminates) {
 		err = terminate_job(r, it);
 		if (err)
 			goto out;
@@ -513,8 +511,7 @@ static int run_pass(struct flow_run *r, const cJSON *templates)
 		if (plan.phase && strcmp(old_phase, plan.phase) != 0)
 			jf_json_set_str(r->result, "phase_changed", plan.phase);
 	}
-	cJSON_ArrayForEach(it, plan.events)
-	{
+	cJSON_ArrayForEach (it, plan.events) {
 		post_event(r, it);
 	}
 	if (r->deferred) {
@@ -536,8 +533,7 @@ out:
 	return err;
 }
 
-int jf_worker_reconcile_flow(struct jf_worker *w, cJSON *task,
-			     cJSON *result)
+int jf_worker_reconcile_flow(struct jf_worker *w, cJSON *task, cJSON *result)
 {
 	struct flow_run r = {.w = w, .result = result};
 	const cJSON *templates = jf_json_at(task, "templates");
@@ -592,8 +588,8 @@ int jf_worker_reconcile_template(struct jf_worker *w, const cJSON *task,
 	const cJSON *tmpl = jf_json_at(task, "template");
 	cJSON *st = jf_engine_template_status(tmpl, jf_json_at(task, "jobs"));
 	const cJSON *want = jf_json_at(st, "jobDependsOnList");
-	const char *have = jf_json_str(tmpl, "status." JF_TEMPLATE_DIGEST_KEY,
-				       NULL);
+	const char *have =
+		jf_json_str(tmpl, "status." JF_TEMPLATE_DIGEST_KEY, NULL);
 	struct jf_errmsg e = {{0}};
 	cJSON *patch, *got = NULL;
 	char digest[64];

@@ -12,20 +12,21 @@
 struct jf_worker_opts {
 	const char *ipc_url;
 	int slot;
-	const char *kubeconfig; /* NULL: $KUBECONFIG, ~/.kube/config, in-cluster */
+	const char
+		*kubeconfig; /* NULL: $KUBECONFIG, ~/.kube/config, in-cluster */
 	const char *context;
-	const char *log_file;   /* NULL: stderr */
-	double qps;             /* <= 0: no client-side limit */
+	const char *log_file; /* NULL: stderr */
+	double qps;	      /* <= 0: no client-side limit */
 	int burst;
-	int max_iterations;     /* forEach cap; 0: default */
+	int max_iterations; /* forEach cap; 0: default */
 };
 
 struct jf_worker {
 	struct jf_worker_opts opts;
 	struct jf_ipc_sock sock;
 	struct jf_k8s_client *client; /* synchronous: private event base */
-	cJSON *api_seen;        /* "verb code" -> count reported so far */
-	int64_t last_beat_ms;   /* last HEARTBEAT sent (monotonic) */
+	cJSON *api_seen;	      /* "verb code" -> count reported so far */
+	int64_t last_beat_ms;	      /* last HEARTBEAT sent (monotonic) */
 	uint64_t tasks;
 };
 
@@ -49,8 +50,7 @@ void jf_worker_drain(struct jf_worker *w);
 
 /* reconcile.c: the two task kinds. They fill result (borrowed) and
  * return 0 or an error (also described in result.error). */
-int jf_worker_reconcile_flow(struct jf_worker *w, cJSON *task,
-			     cJSON *result);
+int jf_worker_reconcile_flow(struct jf_worker *w, cJSON *task, cJSON *result);
 int jf_worker_reconcile_template(struct jf_worker *w, const cJSON *task,
 				 cJSON *result);
 

@@ -353,7 +353,10 @@ static void check_step_templates(struct jf_eng_flow *f,
 				 const struct jf_eng_step *s)
 {
 	const cJSON *st = s->obj;
-	bool own = s->ncases == 0;
+	/* an invalid switch has no cases but is reported already: its
+	 * step never uses a template named after itself */
+	bool own = s->ncases == 0 &&
+		   !cJSON_GetObjectItemCaseSensitive(st, "switch");
 	char path[PATH_LEN];
 
 	for (int c = 0; c < s->ncases; c++) {

@@ -50,7 +50,7 @@ int jf_engine_flow_templates(const cJSON *flow, cJSON *names)
 		const char *tmpl = jf_json_str(st, "jobTemplate", "");
 		const cJSON *sw =
 			cJSON_GetObjectItemCaseSensitive(st, "switch");
-		bool own = !cJSON_IsArray(sw) || !cJSON_GetArraySize(sw);
+		bool own = !sw; /* an invalid switch uses no template */
 		int err;
 
 		cJSON_ArrayForEach (c, jf_eng_arr(sw)) {

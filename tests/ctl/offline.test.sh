@@ -67,6 +67,22 @@ check "validate a missing file: message" grep -qx \
 	"jobflowctl: cannot read '$TMP/none.yaml': No such file or directory" \
 	"$TMP/err"
 
+# a document that is not a mapping: refused with its line, not skipped
+printf -- 'kind: ConfigMap\n---\n- 1\n' >"$TMP/list.yaml"
+"$CTL" validate "$TMP/list.yaml" >"$TMP/out" 2>"$TMP/err"
+expect_rc "validate a document that is a list" 1 $?
+check "validate: a list document is named with its line" grep -qx \
+	"$TMP/list.yaml:2: document 2 is not a Kubernetes object (a mapping with apiVersion and kind)" \
+	"$TMP/err"
+
+# a switch with no cases: one error, no phantom template named after the step
+printf 'kind: JobFlow\nmetadata: {name: s}\nspec:\n  flows:\n    - {name: a, switch: []}\n' \
+	>"$TMP/sw.yaml"
+"$CTL" validate "$TMP/sw.yaml" >"$TMP/out" 2>"$TMP/err"
+expect_rc "validate an empty switch" 1 $?
+check "validate: an empty switch is one error" grep -qx \
+	"1 flow, 0 templates: 1 error in 1 flow" "$TMP/err"
+
 # a problem deeper in a flow: the line of the field
 cat >"$TMP/deep.yaml" <<'EOF'
 apiVersion: flow.volcano.sh/v1alpha1
