@@ -192,6 +192,23 @@ class Env:
             return []
         return [self.jf.pid] + children(self.jf.pid)
 
+    def reconciles(self):
+        """jobflowd_reconcile_total summed over its labels (flows and
+        templates), from /metrics; None when it cannot be read."""
+        import http.client
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.jf_port,
+                                           timeout=5)
+            c.request("GET", "/metrics")
+            text = c.getresponse().read().decode()
+        except OSError:
+            return None
+        n = 0
+        for line in text.splitlines():
+            if line.startswith("jobflowd_reconcile_total"):
+                n += float(line.split()[-1])
+        return int(n)
+
     def stop_jobflowd(self):
         if self.jf and self.jf.poll() is None:
             self.jf.send_signal(signal.SIGTERM)
@@ -373,14 +390,20 @@ def workload(shape, n, worker_counts, keep, timeout, latency=None):
             env.namespace(ns)
             env.jobflowd(ns, w)
             r = phase(env, "run", ns, shape, n, workers=w, timeout=timeout)
+            r["reconciles"] = env.reconciles()
+            if r["reconciles"] and r["api"].get("jobs_created"):
+                r["reconciles_per_job"] = round(
+                    r["reconciles"] / r["api"]["jobs_created"], 2)
             env.stop_jobflowd()
             out["controller"].append(r)
             if ref is None or w == 4:
                 ref = r
             log("  controller w=%d: %.1f flows/s, %.1f jobs/s, %.2f writes/"
-                "job, rss %.1f MB, ctl cpu %.1fs, kubesim cpu %.1fs in %.1fs"
+                "job, %s reconciles/job, rss %.1f MB, ctl cpu %.1fs, kubesim cpu "
+                "%.1fs in %.1fs"
                 % (w, r["flows_per_s"], r["jobs_per_s"],
-                   r["api"]["writes_per_job"] or 0, r["rss_total_mb"],
+                   r["api"]["writes_per_job"] or 0,
+                   r.get("reconciles_per_job"), r["rss_total_mb"],
                    r["controller_cpu_s"], r["kubesim_cpu_s"], r["elapsed_s"]))
         mix = {"status_patches": ref["api"]["flow_status_patches"],
                "template_patches": ref["api"]["template_patches"],
