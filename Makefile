@@ -20,7 +20,8 @@ CC       ?= cc
 SAN      ?=
 V        ?=
 Q        := $(if $(V),,@)
-PKGS     := libcurl libevent libevent_openssl openssl libcjson yaml-0.1 nanomsg
+PKGS     := libcurl libevent libevent_openssl openssl libcjson yaml-0.1 nanomsg \
+            libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)

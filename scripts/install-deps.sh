@@ -8,7 +8,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libcurl4-openssl-dev libevent-dev libssl-dev
-libcjson-dev libyaml-dev libnanomsg-dev check clang libclang-rt-14-dev
+libcjson-dev libyaml-dev libnanomsg-dev libzstd-dev check clang libclang-rt-14-dev
 valgrind cppcheck clang-format curl openssl python3"
 
 missing=""

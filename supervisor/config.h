@@ -35,6 +35,7 @@ struct jf_config {
 	int64_t task_timeout_ms;    /* a worker silent this long is killed */
 	int max_iterations;	    /* forEach cap */
 	int64_t status_interval_ms; /* status write coalescing (0: off) */
+	bool cache_compression;	    /* informer caches packed (zstd) */
 	char *worker_path; /* default: jobflow-worker beside jobflowd */
 	int64_t queue_base_delay_ms, queue_max_delay_ms;
 	double queue_qps;

@@ -375,6 +375,7 @@ static int informer(struct jf_sup *s, const struct jf_k8s_resource *res,
 		.name = name,
 		.resync_ms = resync,
 		.transform = transform,
+		.pack_cache = s->cfg.cache_compression,
 	};
 
 	return jf_informer_new(s->client, &o, h, out);

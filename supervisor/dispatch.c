@@ -239,8 +239,8 @@ static int build_template_task(struct jf_sup *s, const char *key,
 	jf_buf_append(b, raw, len);
 	jf_buf_puts(b, ",\"jobs\":[");
 	snprintf(value, sizeof(value), "%s.%s", ns, slash + 1);
-	jf_informer_by_index(s->jobs, JF_INDEX_TEMPLATE, value, append_stub,
-			     &jobs, NULL);
+	jf_informer_names_by_index(s->jobs, JF_INDEX_TEMPLATE, value,
+				   append_stub, &jobs, NULL);
 	return jf_buf_puts(b, "]}");
 }
 

@@ -52,6 +52,8 @@ static void warn_restart_only(const struct jf_config *o,
 		jf_warn(fmt, "namespaces");
 	if (o->resync_ms != n->resync_ms)
 		jf_warn(fmt, "resync");
+	if (o->cache_compression != n->cache_compression)
+		jf_warn(fmt, "cacheCompression");
 	if (str_differs(o->worker_path, n->worker_path))
 		jf_warn(fmt, "workerPath");
 }

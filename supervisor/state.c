@@ -45,6 +45,7 @@ static cJSON *informer_state(const struct jf_informer *inf)
 	cJSON_AddBoolToObject(o, "synced", jf_informer_has_synced(inf));
 	cJSON_AddNumberToObject(o, "objects", (double)st.objects);
 	cJSON_AddNumberToObject(o, "bytes", (double)st.bytes);
+	cJSON_AddNumberToObject(o, "held_bytes", (double)st.held);
 	cJSON_AddNumberToObject(o, "relists", (double)st.relists);
 	cJSON_AddNumberToObject(o, "watch_errors", (double)st.watch_errors);
 	cJSON_AddStringToObject(o, "resource_version",

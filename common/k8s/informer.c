@@ -131,7 +131,7 @@ static void apply_upsert(struct jf_informer *inf, cJSON *obj)
 			inf->st.dropped++;
 			goto out;
 		}
-		old = cJSON_ParseWithLength(e->json, e->json_len);
+		old = k8s_entry_parse(&inf->store, e);
 	}
 	err = k8s_store_put(&inf->store, obj, false, inf->gen, NULL);
 	if (err) {
@@ -201,8 +201,7 @@ static void sweep(struct jf_informer *inf, const char *list_rv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct k8s_entry *e = k8s_store_get(&inf->store, gone[i]);
-		cJSON *obj =
-			e ? cJSON_ParseWithLength(e->json, e->json_len) : NULL;
+		cJSON *obj = e ? k8s_entry_parse(&inf->store, e) : NULL;
 
 		k8s_store_del(&inf->store, gone[i]);
 		if (obj && inf->h.on_delete && !inf->stopped)
@@ -471,7 +470,7 @@ static void on_resync(evutil_socket_t fd, short what, void *arg)
 	inf->st.resyncs++;
 	while (jf_hmap_next(&inf->store.map, &pos, &key, &val)) {
 		struct k8s_entry *e = val;
-		cJSON *obj = cJSON_ParseWithLength(e->json, e->json_len);
+		cJSON *obj = k8s_entry_parse(&inf->store, e);
 
 		if (obj)
 			inf->h.on_update(obj, obj, inf->h.arg);
@@ -525,7 +524,7 @@ int jf_informer_new(struct jf_k8s_client *c, const struct jf_informer_opts *o,
 	inf->timer = evtimer_new(base, on_timer, inf);
 	if (inf->resync_ms > 0)
 		inf->resync = event_new(base, -1, EV_PERSIST, on_resync, inf);
-	if (k8s_store_init(&inf->store) || !inf->res.group ||
+	if (k8s_store_init(&inf->store, o->pack_cache) || !inf->res.group ||
 	    !inf->res.version || !inf->res.resource || !inf->name || !inf->rv ||
 	    !inf->timer || (inf->resync_ms > 0 && !inf->resync) ||
 	    (o->ns && *o->ns && !inf->ns) ||
@@ -636,7 +635,7 @@ cJSON *jf_informer_get(const struct jf_informer *inf, const char *ns,
 {
 	const struct k8s_entry *e = lookup(inf, ns, name);
 
-	return e ? cJSON_ParseWithLength(e->json, e->json_len) : NULL;
+	return e ? k8s_entry_parse(&inf->store, e) : NULL;
 }
 
 const char *jf_informer_get_raw(const struct jf_informer *inf, const char *ns,
@@ -644,20 +643,35 @@ const char *jf_informer_get_raw(const struct jf_informer *inf, const char *ns,
 {
 	const struct k8s_entry *e = lookup(inf, ns, name);
 
-	if (len)
-		*len = e ? e->json_len : 0;
-	return e ? e->json : NULL;
+	if (!e) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	return k8s_entry_text(&inf->store, e, len);
 }
 
-static int visit(const struct k8s_entry *e, jf_informer_visit_fn fn, void *arg)
+/* with_text false: the visit function gets no text (raw NULL, len 0),
+ * which spares unpacking it. An entry that cannot be unpacked (ENOMEM)
+ * is skipped and logged. */
+static int visit(const struct jf_informer *inf, const struct k8s_entry *e,
+		 bool with_text, jf_informer_visit_fn fn, void *arg)
 {
 	char ns[256];
 	size_t n = e->ns_len < sizeof(ns) ? e->ns_len : sizeof(ns) - 1;
+	size_t len = 0;
+	const char *raw = NULL;
 
+	if (with_text && !(raw = k8s_entry_text(&inf->store, e, &len))) {
+		jf_logk(JF_LOG_ERROR,
+			JF_FIELDS({"informer", inf->name}, {"key", e->key}),
+			"cannot read cached object: out of memory");
+		return 0;
+	}
 	memcpy(ns, e->key, n);
 	ns[n] = '\0';
-	return fn(ns, e->ns_len ? e->key + e->ns_len + 1 : e->key, e->json,
-		  e->json_len, arg);
+	return fn(ns, e->ns_len ? e->key + e->ns_len + 1 : e->key, raw, len,
+		  arg);
 }
 
 int jf_informer_foreach(const struct jf_informer *inf, jf_informer_visit_fn fn,
@@ -669,14 +683,14 @@ int jf_informer_foreach(const struct jf_informer *inf, jf_informer_visit_fn fn,
 	int rc;
 
 	while (jf_hmap_next(&inf->store.map, &pos, &key, &val))
-		if ((rc = visit(val, fn, arg)))
+		if ((rc = visit(inf, val, true, fn, arg)))
 			return rc;
 	return 0;
 }
 
-int jf_informer_by_index(const struct jf_informer *inf, const char *index,
-			 const char *value, jf_informer_visit_fn fn, void *arg,
-			 size_t *count)
+static int by_index(const struct jf_informer *inf, const char *index,
+		    const char *value, bool with_text, jf_informer_visit_fn fn,
+		    void *arg, size_t *count)
 {
 	struct k8s_entry *const *v;
 	size_t n;
@@ -690,10 +704,24 @@ int jf_informer_by_index(const struct jf_informer *inf, const char *index,
 	for (size_t i = 0; i < n; i++) {
 		if (count)
 			(*count)++;
-		if (fn && (rc = visit(v[i], fn, arg)))
+		if (fn && (rc = visit(inf, v[i], with_text, fn, arg)))
 			return rc;
 	}
 	return 0;
+}
+
+int jf_informer_by_index(const struct jf_informer *inf, const char *index,
+			 const char *value, jf_informer_visit_fn fn, void *arg,
+			 size_t *count)
+{
+	return by_index(inf, index, value, true, fn, arg, count);
+}
+
+int jf_informer_names_by_index(const struct jf_informer *inf, const char *index,
+			       const char *value, jf_informer_visit_fn fn,
+			       void *arg, size_t *count)
+{
+	return by_index(inf, index, value, false, fn, arg, count);
 }
 
 size_t jf_informer_index_count(const struct jf_informer *inf, const char *index,
@@ -756,4 +784,5 @@ void jf_informer_get_stats(const struct jf_informer *inf,
 	*out = inf->st;
 	out->objects = jf_hmap_len(&inf->store.map);
 	out->bytes = inf->store.bytes;
+	out->held = inf->store.held;
 }

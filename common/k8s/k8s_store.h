@@ -14,6 +14,7 @@
 #define K8S_STORE_MAX_INDEXES 9 /* the namespace index + 8 */
 
 struct k8s_set; /* the entries sharing one index value */
+struct k8s_codec;
 
 struct k8s_ref {
 	struct k8s_set *set;
@@ -25,8 +26,11 @@ struct k8s_entry {
 	size_t ns_len; /* key[0..ns_len) is the namespace */
 	char *rv;
 	char *uid;
-	char *json; /* compact JSON of the (stripped) object */
-	size_t json_len;
+	char *json;	    /* compact JSON of the (stripped) object, packed
+			     * when zlen > 0: read it with k8s_entry_text() */
+	size_t json_len;    /* length of the text */
+	size_t zlen;	    /* length of the packed form; 0: json is text */
+	unsigned char dict; /* the codec dictionary it was packed with */
 	struct k8s_ref *refs;
 	int nrefs;
 	unsigned gen;  /* relist generation that last saw it */
@@ -45,11 +49,14 @@ struct k8s_store {
 	struct jf_hmap map; /* key -> struct k8s_entry */
 	struct k8s_index idx[K8S_STORE_MAX_INDEXES];
 	int nidx;
-	size_t bytes;
+	size_t bytes;		 /* JSON text of every entry */
+	size_t held;		 /* what the entries hold (packed or not) */
+	struct k8s_codec *codec; /* NULL: texts are kept as they are */
 };
 
-/* Initialises s with the built-in "namespace" index. 0 or -ENOMEM. */
-int k8s_store_init(struct k8s_store *s);
+/* Initialises s with the built-in "namespace" index; texts are packed
+ * (k8s_codec.h) when pack is true. 0 or -ENOMEM. */
+int k8s_store_init(struct k8s_store *s, bool pack);
 void k8s_store_release(struct k8s_store *s);
 int k8s_store_add_index(struct k8s_store *s, const char *name,
 			jf_informer_index_fn fn, void *arg);
@@ -63,6 +70,14 @@ struct k8s_entry *k8s_store_get(const struct k8s_store *s, const char *key);
  * gets the new entry. 0, -EINVAL or -ENOMEM (the old entry is kept). */
 int k8s_store_put(struct k8s_store *s, const cJSON *obj, bool observed,
 		  unsigned gen, struct k8s_entry **out);
+
+/* The entry's JSON text, NUL-terminated (borrowed: valid until the store
+ * changes or K8S_CODEC_SCRATCH more reads); len (may be NULL) gets its
+ * length. NULL on ENOMEM. */
+const char *k8s_entry_text(const struct k8s_store *s, const struct k8s_entry *e,
+			   size_t *len);
+/* The entry parsed: a new tree, or NULL on ENOMEM. */
+cJSON *k8s_entry_parse(const struct k8s_store *s, const struct k8s_entry *e);
 
 /* Removes and frees the entry for key (no-op when absent). */
 void k8s_store_del(struct k8s_store *s, const char *key);

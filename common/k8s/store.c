@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jf_json.h"
+#include "k8s_codec.h"
 
 struct k8s_set {
 	struct k8s_entry **v;
@@ -38,10 +39,12 @@ static int ns_index(const cJSON *obj, const char **vals, int max, void *arg)
 	return 1;
 }
 
-int k8s_store_init(struct k8s_store *s)
+int k8s_store_init(struct k8s_store *s, bool pack)
 {
 	memset(s, 0, sizeof(*s));
 	jf_hmap_init(&s->map);
+	if (pack && !(s->codec = k8s_codec_new()))
+		return -ENOMEM;
 	return k8s_store_add_index(s, "namespace", ns_index, NULL);
 }
 
@@ -77,6 +80,7 @@ void k8s_store_release(struct k8s_store *s)
 		jf_hmap_release(&s->idx[i].sets);
 		free(s->idx[i].name);
 	}
+	k8s_codec_free(s->codec);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -214,6 +218,49 @@ static int index_entry(struct k8s_store *s, struct k8s_entry *e,
 	return 0;
 }
 
+static size_t held(const struct k8s_entry *e)
+{
+	return e->zlen ? e->zlen : e->json_len;
+}
+
+/* Replaces e's text by its packed form when that is smaller. */
+static int pack(struct k8s_store *s, struct k8s_entry *e)
+{
+	char *z;
+	int err;
+
+	if (!s->codec)
+		return 0;
+	err = k8s_codec_pack(s->codec, e->json, e->json_len, &z, &e->zlen,
+			     &e->dict);
+	if (err || !z)
+		return err;
+	free(e->json);
+	e->json = z;
+	return 0;
+}
+
+const char *k8s_entry_text(const struct k8s_store *s, const struct k8s_entry *e,
+			   size_t *len)
+{
+	const char *t = e->json;
+
+	if (e->zlen)
+		t = k8s_codec_unpack(s->codec, e->json, e->zlen, e->json_len,
+				     e->dict);
+	if (len)
+		*len = t ? e->json_len : 0;
+	return t;
+}
+
+cJSON *k8s_entry_parse(const struct k8s_store *s, const struct k8s_entry *e)
+{
+	size_t len;
+	const char *t = k8s_entry_text(s, e, &len);
+
+	return t ? cJSON_ParseWithLength(t, len) : NULL;
+}
+
 int k8s_store_put(struct k8s_store *s, const cJSON *obj, bool observed,
 		  unsigned gen, struct k8s_entry **out)
 {
@@ -248,6 +295,11 @@ int k8s_store_put(struct k8s_store *s, const cJSON *obj, bool observed,
 	}
 	e->ns_len = strchr(key, '/') ? (size_t)(strchr(key, '/') - key) : 0;
 	e->json_len = strlen(e->json);
+	err = pack(s, e);
+	if (err) {
+		entry_free(e);
+		return err;
+	}
 	e->gen = gen;
 	e->observed = observed;
 	/* Index the new entry before touching the old one, so a failure
@@ -266,9 +318,11 @@ int k8s_store_put(struct k8s_store *s, const cJSON *obj, bool observed,
 	if (old) {
 		unindex(old);
 		s->bytes -= old->json_len;
+		s->held -= held(old);
 		entry_free(old);
 	}
 	s->bytes += e->json_len;
+	s->held += held(e);
 	if (out)
 		*out = e;
 	return 0;
@@ -282,6 +336,7 @@ void k8s_store_del(struct k8s_store *s, const char *key)
 		return;
 	unindex(e);
 	s->bytes -= e->json_len;
+	s->held -= held(e);
 	entry_free(e);
 }
 

@@ -323,7 +323,9 @@ def phase(env, kind, ns, shape, n, workers=None, mix=None, timeout=300,
             c.request("GET", "/debug/state")
             inf = json.loads(c.getresponse().read()).get("informers", {})
             res["cache"] = {k: {"objects": v.get("objects"),
-                                "mb": round(v.get("bytes", 0) / 1048576, 1)}
+                                "mb": round(v.get("bytes", 0) / 1048576, 1),
+                                "held_mb": round(v.get("held_bytes", 0) /
+                                                 1048576, 1)}
                             for k, v in inf.items()}
         except (OSError, ValueError):
             pass
@@ -544,7 +546,7 @@ def markdown(res):
     """The figures as the Markdown tables of docs/performance.md."""
     out = ["| workload | workers | flows/s | Jobs/s | bare flows/s | ratio | "
            "writes/Job | status patches/flow | Events/Job | 409 | "
-           "RSS MB (sup + workers) | PSS MB | cache MB (flows/Jobs) | "
+           "RSS MB (sup + workers) | PSS MB | cache MB held (JSON) flows / Jobs | "
            "ctl CPU s | kubesim CPU s | other CPU s |",
            "|---" * 16 + "|"]
     for w in res["workloads"]:
@@ -552,7 +554,7 @@ def markdown(res):
             c = r.get("cache", {})
             out.append("| %s %dk | %d | %.0f | %.0f | %.0f | %.2f | %.2f | "
                        "%.2f | %.2f | %d | %.0f (%.0f + %.0f) | %.0f | "
-                       "%s / %s | %.1f | %.1f | %.1f |" % (
+                       "%s (%s) / %s (%s) | %.1f | %.1f | %.1f |" % (
                            w["shape"], w["n"] // 1000, r["workers"],
                            r["flows_per_s"], r["jobs_per_s"],
                            w["bare"]["flows_per_s"],
@@ -563,7 +565,9 @@ def markdown(res):
                            r["api"]["conflicts"], r["rss_total_mb"],
                            r["rss_supervisor_mb"], r["rss_workers_mb"],
                            r["pss_total_mb"],
+                           c.get("jobflows", {}).get("held_mb", "-"),
                            c.get("jobflows", {}).get("mb", "-"),
+                           c.get("jobs", {}).get("held_mb", "-"),
                            c.get("jobs", {}).get("mb", "-"),
                            r["controller_cpu_s"], r["kubesim_cpu_s"],
                            r["other_cpu_s"]))

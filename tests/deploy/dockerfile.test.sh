@@ -52,7 +52,7 @@ expect "build stage has the -dev packages of install-deps.sh" "" "$missing"
 expect "build stage compiles" 1 "$(stage 1 | grep -c 'make .*build/bin/jobflowd build/bin/jobflow-worker build/bin/jobflowctl')"
 
 # runtime stage: libraries only, each a real bookworm package
-expect "runtime packages" "libcjson1 libcurl4 libevent-2.1-7 libnanomsg5 libssl3 libyaml-0-2" \
+expect "runtime packages" "libcjson1 libcurl4 libevent-2.1-7 libnanomsg5 libssl3 libyaml-0-2 libzstd1" \
 	"$(tr '\n' ' ' <<<"$run_pkgs" | sed 's/ $//')"
 for p in $run_pkgs; do
 	if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -284,7 +284,9 @@ static struct jf_informer *new_informer(struct jf_k8s_client *c, const char *ns,
 				     .ns = ns,
 				     .resync_ms = resync_ms,
 				     .backoff_init_ms = 50,
-				     .backoff_max_ms = 500};
+				     .backoff_max_ms = 500,
+				     /* as jobflowd runs them (its default) */
+				     .pack_cache = true};
 	struct jf_informer_handlers h = {on_add, on_update, on_delete, r};
 	struct jf_informer *inf;
 

@@ -79,7 +79,7 @@ START_TEST(test_put_replace_del)
 	size_t n;
 	cJSON *o;
 
-	ck_assert_int_eq(k8s_store_init(&s), 0);
+	ck_assert_int_eq(k8s_store_init(&s, false), 0);
 	ck_assert_int_eq(k8s_store_add_index(&s, "flow", flow_index, NULL), 0);
 	ck_assert_int_eq(k8s_store_add_index(&s, "flow", flow_index, NULL),
 			 -EEXIST);
@@ -117,7 +117,8 @@ START_TEST(test_put_replace_del)
 }
 END_TEST
 
-/* Random puts and deletes against a reference model of (ns, flow). */
+/* Random puts and deletes against a reference model of (ns, flow); _i = 1
+ * with packed texts. */
 START_TEST(test_indexes_match_model)
 {
 	enum {
@@ -130,7 +131,7 @@ START_TEST(test_indexes_match_model)
 	struct k8s_store s;
 	char name[32], ns[32], flow[32], rv[32];
 
-	ck_assert_int_eq(k8s_store_init(&s), 0);
+	ck_assert_int_eq(k8s_store_init(&s, _i == 1), 0);
 	ck_assert_int_eq(k8s_store_add_index(&s, "flow", flow_index, NULL), 0);
 	for (int i = 0; i < KEYS; i++)
 		model_ns[i] = model_flow[i] = -1;
@@ -186,11 +187,128 @@ START_TEST(test_indexes_match_model)
 				ck_assert_uint_eq(n, wf);
 				/* every listed entry really has that value */
 				for (size_t i = 0; i < n; i++)
-					ck_assert_ptr_nonnull(
-						strstr(v[i]->json, flow));
+					ck_assert_ptr_nonnull(strstr(
+						k8s_entry_text(&s, v[i], NULL),
+						flow));
 			}
 		}
 	}
+	k8s_store_release(&s);
+}
+END_TEST
+
+/* A Job as the cache holds it: alike in shape, unique in names, uids and
+ * times. */
+static cJSON *mkjob(int i)
+{
+	char buf[2048];
+
+	snprintf(
+		buf, sizeof(buf),
+		"{\"apiVersion\":\"batch.volcano.sh/v1alpha1\",\"kind\":\"Job\","
+		"\"metadata\":{\"name\":\"flow-%d-step\",\"namespace\":\"ns%d\","
+		"\"uid\":\"%08x-7f3e-4974-9c88-%012x\",\"resourceVersion\":\"%d\","
+		"\"labels\":{\"flow.volcano.sh/step\":\"step\","
+		"\"volcano.sh/createdByJobFlow\":\"ns%d.flow-%d\"},"
+		"\"ownerReferences\":[{\"apiVersion\":\"flow.volcano.sh/v1alpha1\","
+		"\"kind\":\"JobFlow\",\"name\":\"flow-%d\",\"uid\":\"%08x\","
+		"\"controller\":true,\"blockOwnerDeletion\":true}]},"
+		"\"spec\":{\"tasks\":[{\"name\":\"main\",\"replicas\":1}]},"
+		"\"status\":{\"conditions\":[{\"lastTransitionTime\":"
+		"\"2026-12-05T00:%02d:%02dZ\",\"status\":\"Pending\"},"
+		"{\"lastTransitionTime\":\"2026-12-05T00:%02d:%02dZ\","
+		"\"status\":\"Running\"}],\"state\":{\"phase\":\"Running\"},"
+		"\"retryCount\":0,\"minAvailable\":1,\"running\":1}}",
+		i, i % 3, (unsigned)i * 2654435761u, (unsigned)i * 40503u,
+		1000 + i, i % 3, i, i, (unsigned)i * 7919u, i % 60, i % 59,
+		i % 60, (i + 1) % 59);
+	return cJSON_Parse(buf);
+}
+
+/* Packed texts read back exactly, take a fraction of the memory once the
+ * dictionary is made, stay readable K8S_CODEC_SCRATCH at a time, and the
+ * byte counts follow replaces and deletes. */
+START_TEST(test_packed_texts)
+{
+	enum {
+		N = 300
+	};
+	struct k8s_store s;
+	struct k8s_entry *e, *ring[4];
+	const char *t[4];
+	size_t bytes = 0, held = 0, len;
+	char key[64], *want;
+	cJSON *o;
+
+	ck_assert_int_eq(k8s_store_init(&s, true), 0);
+	for (int i = 0; i < N; i++) {
+		o = mkjob(i);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_int_eq(k8s_store_put(&s, o, false, 0, &e), 0);
+		want = cJSON_PrintUnformatted(o);
+		ck_assert_str_eq(k8s_entry_text(&s, e, &len), want);
+		ck_assert_uint_eq(len, strlen(want));
+		ck_assert_uint_gt(e->zlen, 0);
+		if (i >= 64) /* the dictionary is made at the 64th put */
+			ck_assert_uint_eq(e->dict, 1);
+		if (i >= 100)
+			ck_assert_uint_lt(e->zlen * 4, e->json_len);
+		bytes += e->json_len;
+		held += e->zlen;
+		free(want);
+		cJSON_Delete(o);
+	}
+	ck_assert_uint_eq(s.bytes, bytes);
+	ck_assert_uint_eq(s.held, held);
+	ck_assert_uint_lt(s.held * 3, s.bytes);
+	/* four texts readable at once; the first packed without the
+	 * dictionary still reads back */
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "ns%d/flow-%d-step", i % 3, i * 70);
+		ring[i] = k8s_store_get(&s, key);
+		ck_assert_ptr_nonnull(ring[i]);
+		t[i] = k8s_entry_text(&s, ring[i], NULL);
+	}
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "\"name\":\"flow-%d-step\"", i * 70);
+		ck_assert_ptr_nonnull(strstr(t[i], key));
+		o = k8s_entry_parse(&s, ring[i]);
+		ck_assert_int_eq(
+			(int)jf_json_int(o, "metadata.resourceVersion", -1),
+			-1); /* a string */
+		ck_assert_str_eq(jf_json_str(o, "metadata.resourceVersion", ""),
+				 ring[i]->rv);
+		cJSON_Delete(o);
+	}
+	/* a text that does not compress (short, no dictionary yet) is kept
+	 * as it is */
+	{
+		struct k8s_store s2;
+
+		ck_assert_int_eq(k8s_store_init(&s2, true), 0);
+		o = cJSON_Parse("{\"metadata\":{\"name\":\"r\"}}");
+		ck_assert_int_eq(k8s_store_put(&s2, o, false, 0, &e), 0);
+		cJSON_Delete(o);
+		ck_assert_uint_eq(e->zlen, 0);
+		ck_assert_uint_eq(s2.held, s2.bytes);
+		ck_assert_str_eq(k8s_entry_text(&s2, e, NULL),
+				 "{\"metadata\":{\"name\":\"r\"}}");
+		k8s_store_release(&s2);
+	}
+	/* replace and delete keep the counts */
+	o = mkjob(5);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(o, "metadata"),
+				  "resourceVersion",
+				  cJSON_CreateString("99999"));
+	ck_assert_int_eq(k8s_store_put(&s, o, false, 0, &e), 0);
+	cJSON_Delete(o);
+	ck_assert_str_eq(e->rv, "99999");
+	for (int i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "ns%d/flow-%d-step", i % 3, i);
+		k8s_store_del(&s, key);
+	}
+	ck_assert_uint_eq(s.bytes, 0);
+	ck_assert_uint_eq(s.held, 0);
 	k8s_store_release(&s);
 }
 END_TEST
@@ -275,7 +393,8 @@ static Suite *store_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_strip_and_key);
 	tcase_add_test(tc, test_put_replace_del);
-	tcase_add_test(tc, test_indexes_match_model);
+	tcase_add_loop_test(tc, test_indexes_match_model, 0, 2);
+	tcase_add_test(tc, test_packed_texts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("informer_cache");
 	tcase_add_test(tc, test_rv_cmp);
