@@ -101,14 +101,20 @@ static void client_counter(enum jf_k8s_verb verb, int code, uint64_t count,
 static void informer_gauge(struct jf_metrics *m, const char *name,
 			   const struct jf_informer *inf)
 {
+	struct jf_informer_stats st;
 	char labels[64];
 
 	if (!inf)
 		return;
+	jf_informer_get_stats(inf, &st);
 	snprintf(labels, sizeof(labels), "resource=\"%s\"", name);
 	jf_metrics_set(m, "jobflowd_cache_objects", labels,
 		       (double)jf_informer_len(inf), "gauge",
 		       "objects in the cache");
+	jf_metrics_set(m, "jobflowd_cache_bytes", labels, (double)st.held,
+		       "gauge",
+		       "bytes the cache holds for its objects' texts "
+		       "(compressed with --cache-compression)");
 	jf_metrics_set(m, "jobflowd_informer_synced", labels,
 		       jf_informer_has_synced(inf), "gauge", "1 once listed");
 }

@@ -343,6 +343,27 @@ START_TEST(test_only_the_leader_acts_and_a_standby_takes_over)
 	wait_chains("l", 3, 20000);
 	ck_assert_double_eq(metric(0, "jobflowd_jobs_created_total"), 9);
 	ck_assert_double_eq(metric(1, "jobflowd_jobs_created_total"), 0);
+	/* the standby's cache is warm, and compressed (the default) */
+	for (int t = 0; t < 40; t++) {
+		if (metric(1, "jobflowd_cache_objects{resource=\"jobs\"}") == 9)
+			break;
+		jf_e2e_sleep_ms(50);
+	}
+	ck_assert_double_eq(
+		metric(1, "jobflowd_cache_objects{resource=\"jobs\"}"), 9);
+	{
+		cJSON *st = jf_e2e_state(&x, 1);
+		double text = jf_json_num(st, "informers.jobs.bytes", 0);
+		double held =
+			metric(1, "jobflowd_cache_bytes{resource=\"jobs\"}");
+
+		ck_assert_double_eq(
+			held, jf_json_num(st, "informers.jobs.held_bytes", -1));
+		ck_assert_msg(held > 0 && held * 1.5 < text,
+			      "jobs cache holds %.0f bytes for %.0f of text",
+			      held, text);
+		cJSON_Delete(st);
+	}
 
 	/* kill the leader in the middle of more work */
 	apply_chains("m", 6);
