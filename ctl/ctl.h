@@ -66,6 +66,11 @@ typedef int (*ctl_opt_fn)(struct ctl *c, int id, const char *arg, void *ud);
 int ctl_args(struct ctl *c, int argc, char **argv, const struct ctl_opt *opts,
 	     ctl_opt_fn fn, void *ud, char **pos, int *npos, bool *help);
 
+/* For commands that take exactly one positional argument: rc as it is
+ * when non-zero or when npos is 1, else a usage error ("missing <what>"
+ * or "too many arguments"). */
+int ctl_one_arg(struct ctl *c, int rc, int npos, const char *what);
+
 /* --- messages and output (util.c) -------------------------------------- */
 
 /* Prints "jobflowctl: <what> '<subject>': <why>" on stderr; returns

@@ -80,10 +80,7 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 		free(pos);
 		return CTL_OK;
 	}
-	if (!rc && npos != 1)
-		rc = ctl_usage_error(c, NULL,
-				     npos ? "too many arguments"
-					  : "missing flow name");
+	rc = ctl_one_arg(c, rc, npos, "flow name");
 	if (rc || (rc = ctl_get_flow(c, pos[0], &flow))) {
 		free(pos);
 		return rc;

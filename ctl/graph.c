@@ -534,10 +534,7 @@ int ctl_cmd_graph(struct ctl *c, int argc, char **argv)
 		graph_help(c);
 		goto out;
 	}
-	if (!rc && npos != 1)
-		rc = ctl_usage_error(c, NULL,
-				     npos ? "too many arguments"
-					  : "missing file or flow name");
+	rc = ctl_one_arg(c, rc, npos, "file or flow name");
 	if (rc)
 		goto out;
 	if (looks_like_file(pos[0])) {

@@ -181,10 +181,7 @@ int ctl_cmd_retry(struct ctl *c, int argc, char **argv)
 		retry_help(c);
 		goto out;
 	}
-	if (!rc && npos != 1)
-		rc = ctl_usage_error(c, NULL,
-				     npos ? "too many arguments"
-					  : "missing flow name");
+	rc = ctl_one_arg(c, rc, npos, "flow name");
 	if (rc || (rc = ctl_get_flow(c, pos[0], &flow)))
 		goto out;
 	snprintf(subject, sizeof(subject), "%s/%s", ctl_namespace(c), pos[0]);

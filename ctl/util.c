@@ -40,6 +40,14 @@ int ctl_usage_error(struct ctl *c, const char *cmd, const char *fmt, ...)
 	return CTL_USAGE;
 }
 
+int ctl_one_arg(struct ctl *c, int rc, int npos, const char *what)
+{
+	if (rc || npos == 1)
+		return rc;
+	return npos ? ctl_usage_error(c, NULL, "too many arguments")
+		    : ctl_usage_error(c, NULL, "missing %s", what);
+}
+
 void ctl_colored(const struct ctl_style *st, struct jf_buf *b, const char *code,
 		 const char *s)
 {

@@ -197,6 +197,24 @@ static void record_failure(struct jf_eng_rc *rc, struct jf_eng_unit *u,
 /* Creates attempt k of u (event: a new attempt, not a re-create after a
  * cache lag). Fails the unit instead when the name is taken by a Job this
  * flow does not own, is too long, or the patch cannot be applied. */
+/* The worker found a Job of that name that this flow does not own (its
+ * create came back AlreadyExists with another owner). */
+static bool reported_foreign(const struct jf_eng_rc *rc, const char *name)
+{
+	return cJSON_IsObject(rc->in->foreign) &&
+	       cJSON_GetObjectItemCaseSensitive(rc->in->foreign, name);
+}
+
+static void fail_foreign(struct jf_eng_rc *rc, struct jf_eng_unit *u,
+			 const char *name)
+{
+	jf_eng_unit_fail(rc, u,
+			 jf_eng_strf(rc->f,
+				     "job '%s' already exists and is not owned "
+				     "by this JobFlow",
+				     name));
+}
+
 static void create_attempt(struct jf_eng_rc *rc, struct jf_eng_step *s,
 			   struct jf_eng_unit *u, int k, bool event)
 {
@@ -217,14 +235,8 @@ static void create_attempt(struct jf_eng_rc *rc, struct jf_eng_step *s,
 		return;
 	}
 	j = jf_eng_job_get(rc, name);
-	if ((j && !j->owned) ||
-	    (cJSON_IsObject(rc->in->foreign) &&
-	     cJSON_GetObjectItemCaseSensitive(rc->in->foreign, name))) {
-		jf_eng_unit_fail(rc, u,
-				 jf_eng_strf(rc->f,
-					     "job '%s' already exists and is "
-					     "not owned by this JobFlow",
-					     name));
+	if ((j && !j->owned) || reported_foreign(rc, name)) {
+		fail_foreign(rc, u, name);
 		return;
 	}
 	job = jf_eng_build_job(rc, s, u->iter, k, &err);
@@ -479,13 +491,8 @@ void jf_eng_unit_progress(struct jf_eng_rc *rc, struct jf_eng_step *s,
 		set_msg(u, NULL);
 		return;
 	}
-	if (j || (cJSON_IsObject(rc->in->foreign) &&
-		  cJSON_GetObjectItemCaseSensitive(rc->in->foreign, name))) {
-		jf_eng_unit_fail(rc, u,
-				 jf_eng_strf(rc->f,
-					     "job '%s' already exists and is "
-					     "not owned by this JobFlow",
-					     name));
+	if (j || reported_foreign(rc, name)) {
+		fail_foreign(rc, u, name);
 		return;
 	}
 	rej = cJSON_IsObject(rc->in->rejected)

@@ -15,9 +15,8 @@
 #include "jf_log.h"
 #include "jf_time.h"
 
-#include "tests/lib/jf_testenv.h"
+#include "tests/integ/client_testutil.h"
 
-static struct jf_testenv env;
 static const struct jf_k8s_resource res_widgets = {"example.com", "v1",
 						   "widgets", true};
 
@@ -31,35 +30,13 @@ static const char crd[] =
 
 static void env_up(void)
 {
-	jf_log_set_level(JF_LOG_ERROR);
-	ck_assert_int_eq(jf_testenv_start(&env, NULL), 0);
+	env_start();
 	ck_assert_int_eq(
 		jf_test_req(
 			&env, "POST",
 			"/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
 			NULL, crd, NULL),
 		201);
-}
-
-static void env_down(void)
-{
-	jf_testenv_stop(&env);
-}
-
-static struct jf_k8s_client *new_client(struct event_base *base,
-					void (*tune)(struct jf_k8s_config *))
-{
-	struct jf_k8s_config cfg;
-	struct jf_k8s_client *c;
-	struct jf_errmsg e = {{0}};
-
-	ck_assert_int_eq(jf_k8s_kubeconfig_load(env.kubeconfig, NULL, &cfg, &e),
-			 0);
-	if (tune)
-		tune(&cfg);
-	ck_assert_msg(jf_k8s_client_new(base, &cfg, &c, &e) == 0, "%s", e.msg);
-	jf_k8s_config_release(&cfg);
-	return c;
 }
 
 static void faults(const char *json)

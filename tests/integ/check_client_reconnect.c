@@ -14,7 +14,7 @@
 #include "jf_log.h"
 #include "jf_time.h"
 
-#include "tests/lib/jf_testenv.h"
+#include "tests/integ/client_testutil.h"
 
 /* ASan's quarantine holds freed memory, so RSS says nothing there (its
  * leak checker covers that build instead). */
@@ -28,42 +28,6 @@
 #ifndef RSS_MEANINGFUL
 #define RSS_MEANINGFUL 1
 #endif
-
-static struct jf_testenv env;
-
-static void env_up(void)
-{
-	jf_log_set_level(JF_LOG_ERROR);
-	ck_assert_int_eq(jf_testenv_start(&env, NULL), 0);
-}
-
-static void env_down(void)
-{
-	jf_testenv_stop(&env);
-}
-
-static struct jf_k8s_client *new_client(struct event_base *base)
-{
-	struct jf_k8s_config cfg;
-	struct jf_k8s_client *c;
-
-	ck_assert_int_eq(
-		jf_k8s_kubeconfig_load(env.kubeconfig, NULL, &cfg, NULL), 0);
-	ck_assert_int_eq(jf_k8s_client_new(base, &cfg, &c, NULL), 0);
-	jf_k8s_config_release(&cfg);
-	return c;
-}
-
-static void ensure_ns(const char *ns)
-{
-	char body[128];
-	long code;
-
-	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"}}", ns);
-	code = jf_test_req(&env, "POST", "/api/v1/namespaces", NULL, body,
-			   NULL);
-	ck_assert(code == 201 || code == 409);
-}
 
 struct rewatch {
 	struct jf_k8s_client *c;
@@ -133,7 +97,7 @@ START_TEST(test_no_fd_or_memory_growth_across_reconnects)
 {
 	int n = getenv("JF_RECONNECTS") ? atoi(getenv("JF_RECONNECTS")) : 10000;
 	struct event_base *base = event_base_new();
-	struct jf_k8s_client *c = new_client(base);
+	struct jf_k8s_client *c = new_client(base, NULL);
 	struct rewatch w = {.c = c, .base = base};
 	cJSON *obj = NULL;
 	int fd0, fd1;
@@ -184,7 +148,7 @@ static Suite *reconnect_suite(void)
 	Suite *s = suite_create("client_reconnect");
 	TCase *tc = tcase_create("reconnect");
 
-	tcase_add_unchecked_fixture(tc, env_up, env_down);
+	tcase_add_unchecked_fixture(tc, env_start, env_down);
 	tcase_set_timeout(tc, 880);
 	tcase_add_test(tc, test_no_fd_or_memory_growth_across_reconnects);
 	suite_add_tcase(s, tc);

@@ -18,43 +18,7 @@
 #include "jf_log.h"
 #include "jf_time.h"
 
-#include "tests/lib/jf_testenv.h"
-
-static struct jf_testenv env;
-
-static void env_up(void)
-{
-	jf_log_set_level(JF_LOG_ERROR);
-	ck_assert_int_eq(jf_testenv_start(&env, NULL), 0);
-}
-
-static void env_down(void)
-{
-	jf_testenv_stop(&env);
-}
-
-static struct jf_k8s_client *new_client(struct event_base *base)
-{
-	struct jf_k8s_config cfg;
-	struct jf_k8s_client *c;
-
-	ck_assert_int_eq(
-		jf_k8s_kubeconfig_load(env.kubeconfig, NULL, &cfg, NULL), 0);
-	ck_assert_int_eq(jf_k8s_client_new(base, &cfg, &c, NULL), 0);
-	jf_k8s_config_release(&cfg);
-	return c;
-}
-
-static void ensure_ns(const char *ns)
-{
-	char body[128];
-	long code;
-
-	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"}}", ns);
-	code = jf_test_req(&env, "POST", "/api/v1/namespaces", NULL, body,
-			   NULL);
-	ck_assert(code == 201 || code == 409);
-}
+#include "tests/integ/client_testutil.h"
 
 /* --- recording handlers ----------------------------------------------------
  */
@@ -356,7 +320,7 @@ static int drop_watches(void)
 START_TEST(test_resume_after_drop_no_loss_no_dup)
 {
 	struct event_base *base = event_base_new();
-	struct jf_k8s_client *c = new_client(base);
+	struct jf_k8s_client *c = new_client(base, NULL);
 	struct rec r = {0};
 	struct jf_informer *inf;
 	struct jf_informer_stats st;
@@ -421,7 +385,7 @@ END_TEST
 START_TEST(test_relist_on_410_with_tombstones)
 {
 	struct event_base *base = event_base_new();
-	struct jf_k8s_client *c = new_client(base);
+	struct jf_k8s_client *c = new_client(base, NULL);
 	struct rec r = {0};
 	struct jf_informer *inf;
 	struct jf_informer_stats st;
@@ -474,7 +438,7 @@ START_TEST(test_cache_equals_server_after_10k_mutations)
 	int ops = getenv("JF_MUTATIONS") ? atoi(getenv("JF_MUTATIONS")) : 10000;
 	static bool exists[NSS][KEYS];
 	struct event_base *base = event_base_new();
-	struct jf_k8s_client *c = new_client(base);
+	struct jf_k8s_client *c = new_client(base, NULL);
 	struct rec r = {0};
 	struct jf_informer *inf;
 	struct jf_informer_stats st;
@@ -549,7 +513,7 @@ struct patched {
 START_TEST(test_mutation_cache_no_duplicate_callbacks)
 {
 	struct event_base *base = event_base_new();
-	struct jf_k8s_client *c = new_client(base), *c2;
+	struct jf_k8s_client *c = new_client(base, NULL), *c2;
 	struct rec r = {0};
 	struct jf_informer *inf;
 	struct jf_informer_stats st;
@@ -570,7 +534,7 @@ START_TEST(test_mutation_cache_no_duplicate_callbacks)
 	ck_assert(run_until(base, synced, inf, 10000));
 	/* A worker writes with its own (synchronous) client; the informer's
 	 * loop does not run in between, as in the supervisor. */
-	c2 = new_client(NULL);
+	c2 = new_client(NULL, NULL);
 	ck_assert_int_eq(jf_k8s_do(c2, &q, &p.r), 0);
 	jf_k8s_client_free(c2);
 	snprintf(rv, sizeof(rv), "%s",
@@ -614,7 +578,7 @@ static bool resync_seen(void *arg)
 START_TEST(test_resync_without_api_calls)
 {
 	struct event_base *base = event_base_new();
-	struct jf_k8s_client *c = new_client(base);
+	struct jf_k8s_client *c = new_client(base, NULL);
 	struct rec r = {0};
 	struct resynced s = {&r, 3 * 5};
 	struct jf_informer *inf;
@@ -646,7 +610,7 @@ static Suite *informer_suite(void)
 	Suite *s = suite_create("informer");
 	TCase *tc = tcase_create("watch");
 
-	tcase_add_unchecked_fixture(tc, env_up, env_down);
+	tcase_add_unchecked_fixture(tc, env_start, env_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_resume_after_drop_no_loss_no_dup);
 	tcase_add_test(tc, test_relist_on_410_with_tombstones);
@@ -654,7 +618,7 @@ static Suite *informer_suite(void)
 	tcase_add_test(tc, test_resync_without_api_calls);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("soak");
-	tcase_add_unchecked_fixture(tc, env_up, env_down);
+	tcase_add_unchecked_fixture(tc, env_start, env_down);
 	tcase_set_timeout(tc, 880);
 	tcase_add_test(tc, test_cache_equals_server_after_10k_mutations);
 	suite_add_tcase(s, tc);
